@@ -1,0 +1,13 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: "node",
+  roots: ["<rootDir>"],
+  testMatch: ["**/__tests__/**/*.test.ts"],
+  testPathIgnorePatterns: ["/node_modules/", "/cdktf.out/"],
+  transform: {
+    // Type checking is `npm run typecheck`; tests only transpile, which keeps them fast.
+    "^.+\\.ts$": ["ts-jest", { isolatedModules: true }],
+  },
+  setupFilesAfterEnv: ["<rootDir>/setup.js"],
+  moduleFileExtensions: ["ts", "js", "json", "node"],
+};
