@@ -1,0 +1,127 @@
+/**
+ * Physical names of every resource of a fan-out unit, and their AWS limits.
+ *
+ * Names are deterministic: `<prefix>-<stack>-<role>[-<region>]`. Constructs take their names
+ * from here, and the config loader checks every one of them against its limit before any
+ * construct is built, so a long prefix fails synth with one line instead of failing apply.
+ */
+
+/** A queue of a fan-out unit: the active one in the home region, or a replica elsewhere. */
+export type QueueRole = "active" | "replica";
+
+/** AWS limits on the physical names this project creates. */
+export const NAME_LIMITS = {
+  "SNS topic": 256,
+  "SQS queue": 80,
+  "Lambda function": 64,
+  "IAM role": 64,
+  "CloudWatch log group": 512,
+  "CloudWatch dashboard": 255,
+  "API Gateway REST API": 1024,
+} as const;
+
+export type NameKind = keyof typeof NAME_LIMITS;
+
+/** Characters allowed in every physical name (log group names add `/`). */
+export const NAME_PATTERN = /^[A-Za-z0-9_-]+$/;
+
+/** The names of one queue and everything that hangs off it. */
+export interface QueueNames {
+  readonly role: QueueRole;
+  /** Region the queue lives in. */
+  readonly region: string;
+  readonly queue: string;
+  /** Dead-letter queue of the queue (messages consumers failed to process). */
+  readonly deadLetterQueue: string;
+  /** Dead-letter queue of the SNS subscription (messages SNS failed to deliver), home region. */
+  readonly deliveryDeadLetterQueue: string;
+  /** Consumer function; its role carries the same name (IAM and Lambda are separate namespaces). */
+  readonly consumerFunction: string;
+  readonly consumerLogGroup: string;
+}
+
+/** The names of one fan-out unit (one stack). */
+export interface UnitNames {
+  /** `<prefix>-<stack>`: also the `service` of every metric the unit emits. */
+  readonly unit: string;
+  readonly topic: string;
+  readonly queues: readonly QueueNames[];
+  readonly api: string;
+  readonly apiFunction: string;
+  readonly apiLogGroup: string;
+  readonly dashboard: string;
+  readonly alarmTopic: string;
+}
+
+/**
+ * Names of the unit of `stack` whose home is `homeRegion`, with one replica per other region.
+ * `regions` lists every configured region; the home region's queue is the active one.
+ */
+export function unitNames(
+  prefix: string,
+  stack: string,
+  homeRegion: string,
+  regions: readonly string[],
+): UnitNames {
+  const unit = `${prefix}-${stack}`;
+  const queueNames = (role: QueueRole, region: string): QueueNames => {
+    const queue = role === "active" ? `${unit}-active` : `${unit}-replica-${region}`;
+    const consumerFunction = `${queue}-consumer`;
+    return {
+      role,
+      region,
+      queue,
+      deadLetterQueue: `${queue}-dlq`,
+      deliveryDeadLetterQueue: `${queue}-delivery-dlq`,
+      consumerFunction,
+      consumerLogGroup: `/aws/lambda/${consumerFunction}`,
+    };
+  };
+  const apiFunction = `${unit}-api`;
+  return {
+    unit,
+    topic: `${unit}-topic`,
+    queues: [
+      queueNames("active", homeRegion),
+      ...regions.filter((r) => r !== homeRegion).map((r) => queueNames("replica", r)),
+    ],
+    api: `${unit}-api`,
+    apiFunction,
+    apiLogGroup: `/aws/lambda/${apiFunction}`,
+    dashboard: `${unit}-latency`,
+    alarmTopic: `${unit}-alarms`,
+  };
+}
+
+/** Every physical name of a unit with its kind, for validation. */
+export function allNames(names: UnitNames): { kind: NameKind; name: string }[] {
+  const list: { kind: NameKind; name: string }[] = [
+    { kind: "SNS topic", name: names.topic },
+    { kind: "SNS topic", name: names.alarmTopic },
+    { kind: "API Gateway REST API", name: names.api },
+    { kind: "Lambda function", name: names.apiFunction },
+    { kind: "IAM role", name: names.apiFunction },
+    { kind: "CloudWatch dashboard", name: names.dashboard },
+  ];
+  for (const q of names.queues) {
+    list.push(
+      { kind: "SQS queue", name: q.queue },
+      { kind: "SQS queue", name: q.deadLetterQueue },
+      { kind: "SQS queue", name: q.deliveryDeadLetterQueue },
+      { kind: "Lambda function", name: q.consumerFunction },
+      { kind: "IAM role", name: q.consumerFunction },
+    );
+  }
+  return list;
+}
+
+/** Returns the first problem with a name (`undefined` when it is fine). */
+export function nameProblem(kind: NameKind, name: string): string | undefined {
+  if (!NAME_PATTERN.test(name)) {
+    return `${kind} name "${name}" has characters outside [A-Za-z0-9_-]`;
+  }
+  if (name.length > NAME_LIMITS[kind]) {
+    return `${kind} name "${name}" is ${name.length} characters; allowed: at most ${NAME_LIMITS[kind]}`;
+  }
+  return undefined;
+}

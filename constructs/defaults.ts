@@ -1,0 +1,41 @@
+/**
+ * Secure defaults of the constructs, in one place. Props override them; values a construct
+ * requires to work (e.g. SSE-SQS on queues SNS writes to) are not overridable.
+ */
+
+/** SNS server-side encryption with the AWS-managed key: publishers in the account need no KMS grant. */
+export const TOPIC_KMS_KEY = "alias/aws/sns";
+
+/** SNS signs deliveries with SHA256 instead of SHA1. */
+export const TOPIC_SIGNATURE_VERSION = 2;
+
+/**
+ * Queues use SSE-SQS (SQS-owned keys). A queue encrypted with the AWS-managed `aws/sqs` KMS key
+ * silently drops SNS deliveries, because SNS cannot be granted use of that key.
+ */
+export const QUEUE_SSE_SQS = true;
+
+/** Default retention of a queue, in seconds (4 days, the SQS default). */
+export const QUEUE_RETENTION_SECONDS = 4 * 86_400;
+
+/** Default retention of a dead-letter queue, in seconds (14 days, the SQS maximum). */
+export const DEAD_LETTER_RETENTION_SECONDS = 14 * 86_400;
+
+/** Default receives before a message moves to the dead-letter queue. */
+export const MAX_RECEIVE_COUNT = 5;
+
+/** Default visibility timeout of a queue, in seconds (the SQS default). */
+export const VISIBILITY_TIMEOUT_SECONDS = 30;
+
+/** Actions denied on a topic when the caller does not use TLS. */
+export const TOPIC_ACTIONS = [
+  "sns:Publish",
+  "sns:Subscribe",
+  "sns:Receive",
+  "sns:GetTopicAttributes",
+  "sns:SetTopicAttributes",
+  "sns:AddPermission",
+  "sns:RemovePermission",
+  "sns:DeleteTopic",
+  "sns:ListSubscriptionsByTopic",
+];

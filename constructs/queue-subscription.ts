@@ -1,0 +1,74 @@
+import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
+import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
+import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
+import { Construct } from "constructs";
+import { DEAD_LETTER_RETENTION_SECONDS, QUEUE_SSE_SQS } from "./defaults";
+import { allowTopicToSend } from "./policy";
+import { providerOf } from "./providers";
+import { TlsOnlyQueuePolicy } from "./queue-policy";
+
+export interface QueueSubscriptionProps {
+  /** The topic that feeds the queue. */
+  readonly topic: SnsTopic;
+  /** The queue, in the topic's region or any other. */
+  readonly queue: SqsQueue;
+  /** Physical name of the subscription's dead-letter queue (created in the topic's region). */
+  readonly deliveryDeadLetterQueueName: string;
+  /**
+   * How long the subscription's dead-letter queue keeps a message, in seconds.
+   * @default - 14 days
+   */
+  readonly deliveryDeadLetterRetentionSeconds?: number;
+}
+
+/**
+ * Subscribes a queue to a topic, across regions if need be, and writes everything the
+ * delivery needs, so nobody can create one part without the others:
+ *
+ * - the subscription, created with the **topic's** provider (AWS rejects a cross-region
+ *   subscription created in the queue's region), raw delivery off so consumers see the SNS
+ *   envelope and its `Timestamp`;
+ * - the queue's policy: `sqs:SendMessage` for `sns.amazonaws.com` only with `aws:SourceArn`
+ *   equal to this topic, and TLS only;
+ * - a dead-letter queue for deliveries SNS gives up on (SNS requires it in the topic's
+ *   region), with the same kind of policy.
+ */
+export class QueueSubscription extends Construct {
+  /** The subscription. */
+  public readonly subscription: SnsTopicSubscription;
+  /** Messages SNS failed to deliver to the queue. */
+  public readonly deliveryDeadLetterQueue: SqsQueue;
+
+  constructor(scope: Construct, id: string, props: QueueSubscriptionProps) {
+    super(scope, id);
+    const { topic, queue } = props;
+    const topicProvider = providerOf(topic);
+
+    this.deliveryDeadLetterQueue = new SqsQueue(this, "delivery-dead-letter-queue", {
+      provider: topicProvider,
+      name: props.deliveryDeadLetterQueueName,
+      messageRetentionSeconds:
+        props.deliveryDeadLetterRetentionSeconds ?? DEAD_LETTER_RETENTION_SECONDS,
+      sqsManagedSseEnabled: QUEUE_SSE_SQS,
+    });
+    const deliveryPolicy = new TlsOnlyQueuePolicy(this, "delivery-dead-letter-policy", {
+      queue: this.deliveryDeadLetterQueue,
+      allow: [allowTopicToSend(this.deliveryDeadLetterQueue.arn, topic.arn)],
+    });
+    const queuePolicy = new TlsOnlyQueuePolicy(this, "queue-policy", {
+      queue,
+      allow: [allowTopicToSend(queue.arn, topic.arn)],
+    });
+
+    this.subscription = new SnsTopicSubscription(this, "subscription", {
+      provider: topicProvider,
+      topicArn: topic.arn,
+      protocol: "sqs",
+      endpoint: queue.arn,
+      rawMessageDelivery: false,
+      redrivePolicy: JSON.stringify({ deadLetterTargetArn: this.deliveryDeadLetterQueue.arn }),
+      // Deliveries made before the policies exist would be refused and retried.
+      dependsOn: [queuePolicy.policy, deliveryPolicy.policy],
+    });
+  }
+}

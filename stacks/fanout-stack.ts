@@ -1,0 +1,152 @@
+import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
+import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
+import { Construct } from "constructs";
+import { BackendConfig, FanoutConfig, UnitConfig } from "../config/config";
+import { QueueNames, QueueRole } from "../config/names";
+import { EncryptedQueue } from "../constructs/encrypted-queue";
+import { FanoutTopic } from "../constructs/fanout-topic";
+import { RegionalProviders } from "../constructs/providers";
+import { QueueSubscription } from "../constructs/queue-subscription";
+
+export interface FanoutStackProps {
+  /** The whole validated configuration. */
+  readonly config: FanoutConfig;
+  /** The unit this stack holds; its `stack` is the stack id. */
+  readonly unit: UnitConfig;
+}
+
+/** One queue of the unit, with everything built around it. */
+export interface UnitQueue {
+  readonly role: QueueRole;
+  readonly region: string;
+  readonly names: QueueNames;
+  readonly queue: SqsQueue;
+  readonly deadLetterQueue: SqsQueue;
+  readonly deliveryDeadLetterQueue: SqsQueue;
+}
+
+/**
+ * One fan-out unit in one Terraform state: the topic in the home region, the active queue
+ * beside it, a replica queue in every other configured region, and their subscriptions.
+ */
+export class FanoutStack extends TerraformStack {
+  /** The unit's topic. */
+  public readonly topic: FanoutTopic;
+  /** The active queue first, then the replicas in configuration order. */
+  public readonly queues: readonly UnitQueue[];
+
+  constructor(scope: Construct, props: FanoutStackProps) {
+    const { config, unit } = props;
+    super(scope, unit.stack);
+    configureBackend(this, unit.stack, config.backend);
+
+    const providers = new RegionalProviders(this, "providers", {
+      regions: config.regions,
+      defaultTags: { project: config.prefix, stack: unit.stack, "managed-by": "cdktf" },
+    });
+
+    this.topic = new FanoutTopic(this, "topic", {
+      provider: providers.forRegion(unit.homeRegion),
+      name: unit.names.topic,
+    });
+
+    this.queues = unit.names.queues.map((names): UnitQueue => {
+      // One scope per queue: `active`, `replica-us-west-2`, ...
+      const scope = new Construct(
+        this,
+        names.role === "active" ? "active" : `replica-${names.region}`,
+      );
+      const queue = new EncryptedQueue(scope, "queue", {
+        provider: providers.forRegion(names.region),
+        name: names.queue,
+        retentionSeconds:
+          names.role === "active"
+            ? config.queues.activeRetentionSeconds
+            : config.queues.replicaRetentionSeconds,
+        visibilityTimeoutSeconds: config.queues.visibilityTimeoutSeconds,
+        deadLetterRetentionSeconds: config.queues.deadLetterRetentionSeconds,
+        maxReceiveCount: config.queues.maxReceiveCount,
+      });
+      const subscription = new QueueSubscription(scope, "subscription", {
+        topic: this.topic.topic,
+        queue: queue.queue,
+        deliveryDeadLetterQueueName: names.deliveryDeadLetterQueue,
+        deliveryDeadLetterRetentionSeconds: config.queues.deadLetterRetentionSeconds,
+      });
+      return {
+        role: names.role,
+        region: names.region,
+        names,
+        queue: queue.queue,
+        deadLetterQueue: queue.deadLetterQueue,
+        deliveryDeadLetterQueue: subscription.deliveryDeadLetterQueue,
+      };
+    });
+
+    this.addOutputs(unit);
+  }
+
+  private addOutputs(unit: UnitConfig): void {
+    const [active, ...replicas] = this.queues;
+    const byRegion = (queues: readonly UnitQueue[], value: (q: UnitQueue) => string) =>
+      Object.fromEntries(queues.map((q) => [q.region, value(q)]));
+    const outputs: Record<string, { value: unknown; description: string }> = {
+      region: { value: unit.homeRegion, description: "Home region of the unit" },
+      topic_arn: { value: this.topic.topic.arn, description: "ARN of the fan-out topic" },
+      topic_name: { value: this.topic.topic.name, description: "Name of the fan-out topic" },
+      active_queue_url: { value: active.queue.url, description: "URL of the active queue" },
+      active_queue_arn: { value: active.queue.arn, description: "ARN of the active queue" },
+      active_dlq_url: {
+        value: active.deadLetterQueue.url,
+        description: "URL of the active queue's dead-letter queue",
+      },
+      replica_queue_urls: {
+        value: byRegion(replicas, (q) => q.queue.url),
+        description: "URL of each replica queue, by region",
+      },
+      replica_queue_arns: {
+        value: byRegion(replicas, (q) => q.queue.arn),
+        description: "ARN of each replica queue, by region",
+      },
+      replica_dlq_urls: {
+        value: byRegion(replicas, (q) => q.deadLetterQueue.url),
+        description: "URL of each replica queue's dead-letter queue, by region",
+      },
+      delivery_dlq_urls: {
+        value: byRegion(this.queues, (q) => q.deliveryDeadLetterQueue.url),
+        description:
+          "URL of the subscription dead-letter queue (home region) of the queue in each region",
+      },
+    };
+    for (const [id, output] of Object.entries(outputs)) {
+      new TerraformOutput(this, id, output);
+    }
+  }
+}
+
+/**
+ * Local state by default, at a path relative to the stack's directory
+ * (`cdktf.out/stacks/<stack>` -> `terraform.<stack>.tfstate` beside `cdktf.out`), so the
+ * synthesized JSON holds no absolute path of this machine. S3 when a bucket is configured.
+ */
+function configureBackend(stack: TerraformStack, name: string, backend: BackendConfig): void {
+  if (backend.kind === "local") {
+    new LocalBackend(stack, { path: `../../../terraform.${name}.tfstate` });
+    return;
+  }
+  const s3 = new S3Backend(stack, {
+    bucket: backend.bucket,
+    key: `${backend.keyPrefix}/${name}.tfstate`,
+    region: backend.region,
+    encrypt: true,
+  });
+  if (backend.locking) {
+    // S3-native locking (Terraform >= 1.10); cdktf 0.21 predates the argument.
+    s3.addOverride("use_lockfile", true);
+  }
+}
+
+/** Creates one stack per configured unit. */
+export function createStacks(scope: Construct, config: FanoutConfig): FanoutStack[] {
+  return config.units.map((unit) => new FanoutStack(scope, { config, unit }));
+}

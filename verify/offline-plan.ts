@@ -1,0 +1,209 @@
+/**
+ * An offline `terraform plan` of synthesized stacks, with the real Terraform and the real AWS
+ * provider, and no AWS account.
+ *
+ * Into each stack directory of a synth output it writes an `*_override.tf.json` that gives
+ * every aliased AWS provider dummy credentials and the `skip_*` flags, and swaps the backend
+ * for a local state inside that directory. The product's own provider blocks stay clean: the
+ * override exists only in the copy being planned. With `FANOUT_PROVIDER_MIRROR` set to a
+ * filesystem mirror of hashicorp/aws, `terraform init` installs from it; otherwise from the
+ * registry.
+ */
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/** Environment variable naming a filesystem mirror directory of Terraform providers. */
+export const MIRROR_ENV = "FANOUT_PROVIDER_MIRROR";
+/** Environment variable that turns "Terraform is missing" from a skip into a failure. */
+export const REQUIRE_PLAN_ENV = "FANOUT_REQUIRE_PLAN";
+
+export const OVERRIDE_FILE = "offline_override.tf.json";
+
+/** A subset of `terraform show -json` output: what the checks read. */
+export interface PlanJson {
+  readonly resource_changes?: readonly ResourceChange[];
+  readonly configuration: {
+    readonly provider_config: Readonly<Record<string, ProviderConfig>>;
+    readonly root_module: { readonly resources?: readonly ConfigResource[] };
+  };
+}
+
+export interface ResourceChange {
+  readonly address: string;
+  readonly mode: "managed" | "data";
+  readonly type: string;
+  readonly name: string;
+  readonly change: {
+    readonly actions: readonly string[];
+    readonly after?: Record<string, unknown> | null;
+    readonly after_unknown?: Record<string, unknown>;
+  };
+}
+
+export interface ProviderConfig {
+  readonly name: string;
+  readonly alias?: string;
+  readonly expressions?: Record<string, Expression>;
+}
+
+/** A configuration expression: a constant, references, or nested blocks of expressions. */
+export type Expression =
+  | { readonly constant_value?: unknown; readonly references?: readonly string[] }
+  | readonly Record<string, Expression>[];
+
+export interface ConfigResource {
+  readonly address: string;
+  readonly mode: "managed" | "data";
+  readonly type: string;
+  readonly name: string;
+  readonly provider_config_key: string;
+  readonly expressions?: Record<string, Expression>;
+}
+
+export interface StackPlan {
+  readonly stack: string;
+  readonly plan: PlanJson;
+  /** Managed resources the plan creates. */
+  readonly resourceCount: number;
+}
+
+/**
+ * Why an offline plan cannot run here, or `undefined` when it can: Terraform must be on PATH
+ * and `FANOUT_PROVIDER_MIRROR` must name an existing mirror directory.
+ */
+export function offlinePlanUnavailable(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const onPath = (env.PATH ?? "")
+    .split(":")
+    .some((dir) => dir !== "" && existsSync(join(dir, "terraform")));
+  if (!onPath) return "terraform is not on PATH";
+  const mirror = env[MIRROR_ENV];
+  if (!mirror) return `${MIRROR_ENV} is not set (offline, hashicorp/aws comes from a mirror)`;
+  if (!existsSync(mirror)) return `${MIRROR_ENV}=${mirror} does not exist`;
+  return undefined;
+}
+
+/** Provider aliases of a synthesized stack (`provider.aws[].alias`). */
+export function awsAliases(stackJson: { provider?: { aws?: { alias?: string }[] } }): string[] {
+  return (stackJson.provider?.aws ?? []).map((p) => {
+    if (p.alias === undefined) throw new Error("every AWS provider must have an alias");
+    return p.alias;
+  });
+}
+
+/** The override that makes a stack plannable without an AWS account. */
+export function offlineOverride(aliases: readonly string[]): object {
+  return {
+    terraform: { backend: { local: { path: "offline.tfstate" } } },
+    provider: {
+      aws: aliases.map((alias) => ({
+        alias,
+        access_key: "offline-plan",
+        secret_key: "offline-plan",
+        skip_credentials_validation: true,
+        skip_requesting_account_id: true,
+        skip_metadata_api_check: true,
+        skip_region_validation: true,
+      })),
+    },
+  };
+}
+
+/** A Terraform CLI config that installs hashicorp/aws from the mirror and nothing from the network. */
+export function mirrorCliConfig(mirror: string): string {
+  return [
+    "provider_installation {",
+    "  filesystem_mirror {",
+    `    path    = ${JSON.stringify(mirror)}`,
+    '    include = ["registry.terraform.io/hashicorp/*"]',
+    "  }",
+    "  direct {",
+    '    exclude = ["registry.terraform.io/hashicorp/*"]',
+    "  }",
+    "}",
+    "",
+  ].join("\n");
+}
+
+function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { cwd, env, maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) => {
+      if (error) {
+        reject(new Error(`${cmd} ${args[0]} failed in ${cwd}:\n${stderr || stdout}`));
+      } else {
+        resolve(stdout);
+      }
+    });
+  });
+}
+
+/** Plans one synthesized stack directory offline and returns `terraform show -json` of it. */
+export async function planStackDir(
+  stackDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<PlanJson> {
+  const synthesized = JSON.parse(readFileSync(join(stackDir, "cdk.tf.json"), "utf8"));
+  writeFileSync(
+    join(stackDir, OVERRIDE_FILE),
+    JSON.stringify(offlineOverride(awsAliases(synthesized)), null, 2),
+  );
+  const tfEnv: NodeJS.ProcessEnv = {
+    ...env,
+    TF_IN_AUTOMATION: "1",
+    TF_INPUT: "0",
+    CHECKPOINT_DISABLE: "1",
+  };
+  const mirror = env[MIRROR_ENV];
+  if (mirror) {
+    const cliConfig = join(stackDir, "offline.tfrc");
+    writeFileSync(cliConfig, mirrorCliConfig(mirror));
+    tfEnv.TF_CLI_CONFIG_FILE = cliConfig;
+  }
+  await run("terraform", ["init", "-no-color", "-input=false"], stackDir, tfEnv);
+  await run(
+    "terraform",
+    ["plan", "-no-color", "-input=false", "-lock=false", "-refresh=false", "-out=offline.tfplan"],
+    stackDir,
+    tfEnv,
+  );
+  return JSON.parse(
+    await run("terraform", ["show", "-json", "-no-color", "offline.tfplan"], stackDir, tfEnv),
+  );
+}
+
+/** Number of managed resources a plan creates. */
+export function createdResourceCount(plan: PlanJson): number {
+  return (plan.resource_changes ?? []).filter(
+    (r) => r.mode === "managed" && r.change.actions.includes("create"),
+  ).length;
+}
+
+/**
+ * Plans every stack under `<outdir>/stacks`, two at a time (Terraform and the provider are
+ * mostly waiting on each other; more would only contend for the cores).
+ */
+export async function planAll(
+  outdir: string,
+  env: NodeJS.ProcessEnv = process.env,
+  concurrency = 2,
+): Promise<StackPlan[]> {
+  const stacksDir = join(outdir, "stacks");
+  const stacks = readdirSync(stacksDir).sort();
+  const results: StackPlan[] = new Array(stacks.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < stacks.length) {
+      const i = next++;
+      const plan = await planStackDir(join(stacksDir, stacks[i]), env);
+      results[i] = { stack: stacks[i], plan, resourceCount: createdResourceCount(plan) };
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, stacks.length) }, worker));
+  return results;
+}
+
+/** A fresh temporary directory for a synth output. */
+export function tempOutdir(label: string): string {
+  return mkdtempSync(join(tmpdir(), `fanout-${label}-`));
+}

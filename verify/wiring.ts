@@ -1,0 +1,229 @@
+/**
+ * A wiring check over `terraform show -json` of one stack: is every resource planned in the
+ * region the design gives it, and is every queue wired to exactly the topic that feeds it?
+ *
+ * Regions come from each resource's provider (`provider_config_key` -> the provider's
+ * `region`), references from the configuration expressions, so the check sees what Terraform
+ * will do, not what the TypeScript meant.
+ */
+import { ConfigResource, Expression, PlanJson } from "./offline-plan";
+
+export interface WiringExpectation {
+  /** The stack's home region: topic, active queue, subscriptions and their DLQs live there. */
+  readonly homeRegion: string;
+  /** Every configured region: one queue of the stack in each. */
+  readonly regions: readonly string[];
+}
+
+export interface WiringProblem {
+  readonly address: string;
+  readonly problem: string;
+}
+
+/**
+ * Resource types that must live in the same region as the resource an attribute references
+ * (the "anchor"). Every managed resource type of a stack must appear in one of the tables.
+ */
+export const SAME_REGION_AS: Readonly<Record<string, readonly string[]>> = {
+  aws_sns_topic_policy: ["arn"],
+  aws_sns_topic_subscription: ["topic_arn"],
+  aws_sqs_queue_policy: ["queue_url"],
+  aws_sqs_queue_redrive_allow_policy: ["queue_url"],
+};
+
+/** Resource types whose region follows from the design alone (see `expectedRegion`). */
+export const PLACED_BY_DESIGN = ["aws_sns_topic", "aws_sqs_queue"] as const;
+
+/** Global (region-less) resource types. */
+export const GLOBAL_TYPES: readonly string[] = [];
+
+/** Region the design gives a queue, from its name `<unit>-(active|replica-<region>)[-dlq|-delivery-dlq]`. */
+export function queueRegionFromName(name: string, homeRegion: string): string | undefined {
+  if (name.endsWith("-delivery-dlq")) return homeRegion;
+  const replica = /-replica-([a-z]{2}(?:-[a-z]+)+-\d{1,2})(?:-dlq)?$/.exec(name);
+  if (replica) return replica[1];
+  if (/-active(?:-dlq)?$/.test(name)) return homeRegion;
+  return undefined;
+}
+
+/** Addresses (`type.name` or `data.type.name`) an expression references, deduplicated. */
+export function referencedAddresses(expr: Expression | undefined): string[] {
+  const out = new Set<string>();
+  const visit = (e: Expression | undefined): void => {
+    if (e === undefined || e === null) return;
+    if (Array.isArray(e)) {
+      for (const block of e) for (const inner of Object.values(block)) visit(inner);
+      return;
+    }
+    const refs = (e as { references?: readonly string[] }).references ?? [];
+    for (const ref of refs) {
+      const parts = ref.split(".");
+      const n = parts[0] === "data" ? 3 : 2;
+      if (parts.length >= n) out.add(parts.slice(0, n).join("."));
+    }
+  };
+  visit(expr);
+  return [...out];
+}
+
+function constant(expr: Expression | undefined): unknown {
+  return expr !== undefined && !Array.isArray(expr)
+    ? (expr as { constant_value?: unknown }).constant_value
+    : undefined;
+}
+
+function blocks(expr: Expression | undefined): readonly Record<string, Expression>[] {
+  return Array.isArray(expr) ? (expr as readonly Record<string, Expression>[]) : [];
+}
+
+/** A policy-document data source's statements, as the checks need them. */
+interface StatementView {
+  readonly effect: string;
+  readonly actions: readonly string[];
+  readonly conditionVariables: readonly string[];
+  readonly conditionValueRefs: readonly string[];
+  readonly conditionValues: readonly unknown[];
+}
+
+function statementsOf(doc: ConfigResource | undefined): StatementView[] {
+  if (!doc || doc.type !== "aws_iam_policy_document") return [];
+  return blocks(doc.expressions?.statement).map((s) => ({
+    effect: (constant(s.effect) as string | undefined) ?? "Allow",
+    actions: (constant(s.actions) as string[] | undefined) ?? [],
+    conditionVariables: blocks(s.condition).map((c) => String(constant(c.variable))),
+    conditionValueRefs: blocks(s.condition).flatMap((c) => referencedAddresses(c.values)),
+    conditionValues: blocks(s.condition).flatMap(
+      (c) => (constant(c.values) as unknown[] | undefined) ?? [],
+    ),
+  }));
+}
+
+/** Checks one stack's plan. An empty list means the wiring is as designed. */
+export function checkWiring(plan: PlanJson, expect: WiringExpectation): WiringProblem[] {
+  const problems: WiringProblem[] = [];
+  const fail = (address: string, problem: string) => problems.push({ address, problem });
+  const resources = plan.configuration.root_module.resources ?? [];
+  const byAddress = new Map(resources.map((r) => [r.address, r]));
+  const regionOf = (r: ConfigResource): string | undefined =>
+    constant(plan.configuration.provider_config[r.provider_config_key]?.expressions?.region) as
+      string | undefined;
+  const refs = (r: ConfigResource, attr: string) =>
+    referencedAddresses(r.expressions?.[attr]).map((a) => byAddress.get(a));
+  const ofType = (type: string) => resources.filter((r) => r.mode === "managed" && r.type === type);
+
+  // 1. Every resource in its region.
+  for (const r of resources) {
+    const region = regionOf(r);
+    if (region === undefined) {
+      fail(r.address, `provider ${r.provider_config_key} has no constant region`);
+      continue;
+    }
+    if (!expect.regions.includes(region)) {
+      fail(r.address, `planned in ${region}, which is not a configured region`);
+    }
+    if (r.mode === "data" || GLOBAL_TYPES.includes(r.type)) continue;
+    if (r.type === "aws_sns_topic") {
+      if (region !== expect.homeRegion) {
+        fail(r.address, `topic planned in ${region}; expected home ${expect.homeRegion}`);
+      }
+    } else if (r.type === "aws_sqs_queue") {
+      const name = String(constant(r.expressions?.name));
+      const want = queueRegionFromName(name, expect.homeRegion);
+      if (want !== region) fail(r.address, `queue ${name} planned in ${region}; expected ${want}`);
+    } else if (SAME_REGION_AS[r.type]) {
+      for (const attr of SAME_REGION_AS[r.type]) {
+        const anchors = refs(r, attr);
+        if (anchors.length !== 1 || anchors[0] === undefined) {
+          fail(r.address, `${attr} must reference exactly one resource`);
+        } else if (regionOf(anchors[0]) !== region) {
+          fail(
+            r.address,
+            `planned in ${region} but ${attr} is ${anchors[0].address} in ${regionOf(anchors[0])}`,
+          );
+        }
+      }
+    } else {
+      fail(r.address, `no wiring rule for resource type ${r.type}`);
+    }
+  }
+
+  // 2. The subscriptions: one per configured region's queue, each in the topic's region.
+  const subscriptions = ofType("aws_sns_topic_subscription");
+  const topics = ofType("aws_sns_topic");
+  const fedBy = new Map<string, string>(); // queue address -> topic address
+  for (const sub of subscriptions) {
+    const [topic] = refs(sub, "topic_arn");
+    const [queue] = refs(sub, "endpoint");
+    if (!topic || topic.type !== "aws_sns_topic" || !queue || queue.type !== "aws_sqs_queue") {
+      fail(sub.address, "must connect one topic to one queue");
+      continue;
+    }
+    if (fedBy.has(queue.address)) fail(sub.address, `${queue.address} is subscribed twice`);
+    fedBy.set(queue.address, topic.address);
+    const [deliveryDlq] = refs(sub, "redrive_policy");
+    if (!deliveryDlq || deliveryDlq.type !== "aws_sqs_queue") {
+      fail(sub.address, "has no delivery dead-letter queue");
+    } else {
+      if (regionOf(deliveryDlq) !== regionOf(sub)) {
+        fail(sub.address, "delivery dead-letter queue is not in the topic's region");
+      }
+      fedBy.set(deliveryDlq.address, topic.address);
+    }
+  }
+  if (topics.length !== 1) fail("(stack)", `expected one topic, found ${topics.length}`);
+  const consumerQueues = ofType("aws_sqs_queue").filter(
+    (q) => !String(constant(q.expressions?.name)).endsWith("-dlq"),
+  );
+  const queueRegions = consumerQueues.map(regionOf).sort();
+  if (JSON.stringify(queueRegions) !== JSON.stringify([...expect.regions].sort())) {
+    fail("(stack)", `queues in ${queueRegions.join(", ")}; expected one in each configured region`);
+  }
+
+  // 3. Every queue: SSE, a dead-letter queue unless it is one, one TLS-only policy that lets
+  //    exactly its feeding topic send (and nothing else send, for queues nobody feeds).
+  const policies = ofType("aws_sqs_queue_policy");
+  for (const queue of ofType("aws_sqs_queue")) {
+    const name = String(constant(queue.expressions?.name));
+    if (constant(queue.expressions?.sqs_managed_sse_enabled) !== true) {
+      fail(queue.address, "has no SSE-SQS encryption");
+    }
+    if (!name.endsWith("-dlq")) {
+      const [dlq] = refs(queue, "redrive_policy");
+      if (!dlq || dlq.type !== "aws_sqs_queue") fail(queue.address, "has no dead-letter queue");
+      else if (regionOf(dlq) !== regionOf(queue)) {
+        fail(queue.address, "dead-letter queue is in another region");
+      }
+    }
+    const own = policies.filter((p) => refs(p, "queue_url")[0]?.address === queue.address);
+    if (own.length !== 1) {
+      fail(queue.address, `has ${own.length} queue policies; expected exactly one`);
+      continue;
+    }
+    const statements = own[0] ? refs(own[0], "policy").flatMap((d) => statementsOf(d)) : [];
+    const tlsOnly = statements.some(
+      (s) =>
+        s.effect === "Deny" &&
+        s.conditionVariables.includes("aws:SecureTransport") &&
+        s.conditionValues.includes("false"),
+    );
+    if (!tlsOnly) fail(queue.address, "policy has no TLS-only deny statement");
+    const allows = statements.filter((s) => s.effect === "Allow");
+    const topic = fedBy.get(queue.address);
+    if (topic === undefined) {
+      if (allows.length > 0) fail(queue.address, "nobody feeds it, yet its policy allows access");
+    } else {
+      const ok =
+        allows.length === 1 &&
+        JSON.stringify(allows[0].actions) === JSON.stringify(["sqs:SendMessage"]) &&
+        allows[0].conditionVariables.includes("aws:SourceArn") &&
+        JSON.stringify(allows[0].conditionValueRefs) === JSON.stringify([topic]);
+      if (!ok) {
+        fail(
+          queue.address,
+          `policy must allow only sqs:SendMessage from ${topic} by aws:SourceArn`,
+        );
+      }
+    }
+  }
+  return problems;
+}
