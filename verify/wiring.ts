@@ -52,7 +52,7 @@ export function referencedAddresses(expr: Expression | undefined): string[] {
   const visit = (e: Expression | undefined): void => {
     if (e === undefined || e === null) return;
     if (Array.isArray(e)) {
-      for (const block of e) for (const inner of Object.values(block)) visit(inner);
+      for (const block of blocks(e)) for (const inner of Object.values(block)) visit(inner);
       return;
     }
     const refs = (e as { references?: readonly string[] }).references ?? [];
