@@ -15,6 +15,13 @@ module.exports = tseslint.config(
   {
     files: ["**/*.js"],
     rules: { "@typescript-eslint/no-require-imports": "off" },
-    languageOptions: { globals: { require: "readonly", module: "writable" } },
+    languageOptions: {
+      globals: {
+        require: "readonly",
+        module: "writable",
+        console: "readonly",
+        process: "readonly",
+      },
+    },
   },
 );

@@ -10,4 +10,5 @@ module.exports = {
   },
   setupFilesAfterEnv: ["<rootDir>/setup.js"],
   moduleFileExtensions: ["ts", "js", "json", "node"],
+  reporters: ["default", "<rootDir>/jest-summary-reporter.js"],
 };

@@ -75,8 +75,15 @@ export interface ConfigSources {
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
+/** Settings with the place each value came from, for messages about combinations. */
+export interface ReadSettings {
+  readonly values: Settings;
+  /** Per setting key: `env FANOUT_X`, `cdktf.json context.fanout.x` or `default`. */
+  readonly from: Readonly<Record<string, string>>;
+}
+
 /** Reads every setting from its layers, without cross-setting checks. */
-export function readSettings({ context = {}, env = {} }: ConfigSources): Settings {
+export function readSettings({ context = {}, env = {} }: ConfigSources): ReadSettings {
   if (typeof context !== "object" || context === null || Array.isArray(context)) {
     throw new ConfigError(
       `Invalid cdktf.json context.${CONTEXT_KEY}: ${JSON.stringify(context)} is not an object; allowed: an object of settings`,
@@ -91,10 +98,11 @@ export function readSettings({ context = {}, env = {} }: ConfigSources): Setting
       );
     }
   }
-  const out: Record<string, unknown> = {};
-  for (const [name, setting] of Object.entries(SETTINGS)) {
+  const values: Record<string, unknown> = {};
+  const from: Record<string, string> = {};
+  for (const [name, setting] of Object.entries(SETTINGS) as [string, Setting<unknown>][]) {
     const fromEnv = env[setting.env];
-    let raw: RawValue;
+    let raw: RawValue | undefined;
     if (fromEnv !== undefined) {
       raw = { value: fromEnv, from: `env ${setting.env}`, fromEnv: true };
     } else if (ctx[setting.key] !== undefined) {
@@ -103,22 +111,21 @@ export function readSettings({ context = {}, env = {} }: ConfigSources): Setting
         from: `cdktf.json context.${CONTEXT_KEY}.${setting.key}`,
         fromEnv: false,
       };
-    } else {
-      raw = { value: setting.default, from: "default", fromEnv: false };
     }
-    out[name] = parseSetting(setting as Setting<unknown>, raw);
+    from[setting.key] = raw?.from ?? "default";
+    values[name] = raw === undefined ? setting.default : parseSetting(setting, raw);
   }
-  return out as Settings;
+  return { values: values as Settings, from };
 }
 
 /** Builds and validates the whole configuration. Throws `ConfigError` on the first problem. */
 export function loadConfig(sources: ConfigSources = {}): FanoutConfig {
-  const s = readSettings(sources);
+  const { values: s, from } = readSettings(sources);
   const regions = s.stacks.map(([, region]) => region);
 
   const problem = (key: string, value: unknown, what: string, allowed: string): never => {
     throw new ConfigError(
-      `Invalid setting ${key}: ${JSON.stringify(value)} ${what}; allowed: ${allowed}`,
+      `Invalid setting ${key} (${from[key]}): ${JSON.stringify(value)} ${what}; allowed: ${allowed}`,
     );
   };
 
@@ -147,7 +154,7 @@ export function loadConfig(sources: ConfigSources = {}): FanoutConfig {
       const bad = nameProblem(kind, name);
       if (bad) {
         throw new ConfigError(
-          `Invalid setting prefix: ${JSON.stringify(s.prefix)} with stack "${stack}" makes ${bad}`,
+          `Invalid setting prefix (${from.prefix}): ${JSON.stringify(s.prefix)} with stack "${stack}" makes ${bad}`,
         );
       }
     }

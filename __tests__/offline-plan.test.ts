@@ -1,0 +1,206 @@
+/**
+ * The offline `terraform plan` of every stack, default and three-region configurations, with
+ * real Terraform and the real hashicorp/aws provider from the mirror in FANOUT_PROVIDER_MIRROR,
+ * then the wiring check over `terraform show -json`.
+ *
+ * Where Terraform or the mirror is missing this suite says why and skips, unless
+ * FANOUT_REQUIRE_PLAN=1 (as in CI), where it fails.
+ */
+import { readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { FanoutConfig } from "../config/config";
+import {
+  ConfigResource,
+  offlinePlanUnavailable,
+  OVERRIDE_FILE,
+  PlanJson,
+  planAll,
+  REQUIRE_PLAN_ENV,
+  StackPlan,
+  tempOutdir,
+} from "../verify/offline-plan";
+import { synthToDir } from "../verify/synth";
+import { checkWiring, queueRegionFromName } from "../verify/wiring";
+import { defaultConfig } from "./support/synth";
+
+const unavailable = offlinePlanUnavailable();
+const required = process.env[REQUIRE_PLAN_ENV] === "1";
+
+if (unavailable && !required) {
+  console.warn(
+    `\n*** OFFLINE TERRAFORM PLAN SKIPPED: ${unavailable}. ` +
+      `Set FANOUT_PROVIDER_MIRROR to a hashicorp/aws 5.100.0 mirror to run it. ***\n`,
+  );
+}
+
+const describeIfPlan = unavailable && !required ? describe.skip : describe;
+
+interface Planned {
+  readonly config: FanoutConfig;
+  readonly outdir: string;
+  readonly plans: StackPlan[];
+}
+
+const configs = {
+  default: defaultConfig(),
+  "three-region": defaultConfig({
+    FANOUT_STACKS: "primary=us-east-1,secondary=us-west-2,tertiary=eu-west-1",
+  }),
+};
+const planned: Record<string, Planned> = {};
+
+describeIfPlan("offline terraform plan", () => {
+  beforeAll(async () => {
+    if (unavailable) throw new Error(`offline plan required but unavailable: ${unavailable}`);
+    for (const [label, config] of Object.entries(configs)) {
+      const outdir = tempOutdir(label);
+      synthToDir(config, outdir);
+      planned[label] = { config, outdir, plans: await planAll(outdir) };
+    }
+  }, 300_000);
+
+  afterAll(() => {
+    for (const p of Object.values(planned)) rmSync(p.outdir, { recursive: true, force: true });
+  });
+
+  describe.each(Object.keys(configs))("%s configuration", (label) => {
+    it("plans every stack", () => {
+      const { config, plans } = planned[label];
+      expect(plans.map((p) => p.stack)).toEqual(config.units.map((u) => u.stack).sort());
+    });
+
+    it("creates every resource the synth declared, and nothing else", () => {
+      for (const { stack, plan, resourceCount } of planned[label].plans) {
+        const synthesized = JSON.parse(
+          readFileSync(join(planned[label].outdir, "stacks", stack, "cdk.tf.json"), "utf8"),
+        );
+        const declared = Object.values(synthesized.resource as Record<string, object>).reduce(
+          (n, byId) => n + Object.keys(byId).length,
+          0,
+        );
+        expect(resourceCount).toBe(declared);
+        expect(
+          (plan.resource_changes ?? []).every((r) => r.change.actions.every((a) => a !== "delete")),
+        ).toBe(true);
+      }
+    });
+
+    it("wires every resource in the region the design gives it", () => {
+      const { config, plans } = planned[label];
+      for (const { stack, plan } of plans) {
+        const unit = config.units.find((u) => u.stack === stack)!;
+        expect(checkWiring(plan, { homeRegion: unit.homeRegion, regions: config.regions })).toEqual(
+          [],
+        );
+      }
+    });
+
+    it("leaves the product's provider blocks clean: credentials only in the override", () => {
+      for (const { stack } of planned[label].plans) {
+        const dir = join(planned[label].outdir, "stacks", stack);
+        expect(readFileSync(join(dir, "cdk.tf.json"), "utf8")).not.toMatch(
+          /access_key|secret_key|skip_/,
+        );
+        expect(readFileSync(join(dir, OVERRIDE_FILE), "utf8")).toContain(
+          "skip_requesting_account_id",
+        );
+      }
+    });
+  });
+
+  describe("the wiring check fails on miswired plans", () => {
+    const expectation = () => ({
+      homeRegion: "us-east-1",
+      regions: configs.default.regions,
+    });
+    const primary = (): PlanJson =>
+      structuredClone(planned.default.plans.find((p) => p.stack === "primary")!.plan);
+    const resourcesOf = (plan: PlanJson) =>
+      plan.configuration.root_module.resources as ConfigResource[];
+    const find = (
+      plan: PlanJson,
+      type: string,
+      pred: (r: ConfigResource) => boolean = () => true,
+    ) => resourcesOf(plan).find((r) => r.type === type && pred(r))!;
+    const problemsOf = (plan: PlanJson) =>
+      checkWiring(plan, expectation()).map((p) => `${p.address}: ${p.problem}`);
+
+    it("when a cross-region subscription is created in the queue's region", () => {
+      const plan = primary();
+      const sub = find(plan, "aws_sns_topic_subscription", (r) => r.address.includes("replica"));
+      (sub as { provider_config_key: string }).provider_config_key = "aws.us-west-2";
+      expect(problemsOf(plan)).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(
+            /subscription.*planned in us-west-2 but topic_arn is .* in us-east-1/,
+          ),
+        ]),
+      );
+    });
+
+    it("when a replica queue is planned in the home region", () => {
+      const plan = primary();
+      const queue = find(plan, "aws_sqs_queue", (r) => r.address.includes("replica"));
+      (queue as { provider_config_key: string }).provider_config_key = "aws.us-east-1";
+      expect(problemsOf(plan).join("\n")).toMatch(/planned in us-east-1; expected us-west-2/);
+    });
+
+    it("when a queue policy lets another topic send", () => {
+      const plan = primary();
+      const doc = find(plan, "aws_iam_policy_document", (r) =>
+        r.address.includes("replica-us-west-2_subscription_queue-policy"),
+      );
+      const json = JSON.stringify(doc.expressions).replace(
+        /aws_sns_topic\.[A-Za-z0-9_-]+/g,
+        "aws_sns_topic.someone_elses",
+      );
+      (doc as { expressions: unknown }).expressions = JSON.parse(json);
+      expect(problemsOf(plan).join("\n")).toMatch(
+        /replica-us-west-2_queue.*policy must allow only sqs:SendMessage from aws_sns_topic\./,
+      );
+    });
+
+    it("when a queue loses its TLS-only statement", () => {
+      const plan = primary();
+      const doc = find(plan, "aws_iam_policy_document", (r) =>
+        r.address.includes("active_queue_dead-letter-policy"),
+      );
+      (doc.expressions as { statement: unknown[] }).statement = [];
+      expect(problemsOf(plan).join("\n")).toMatch(/active_queue_dead-letter-queue.*TLS-only/);
+    });
+
+    it("when a queue is not encrypted", () => {
+      const plan = primary();
+      const queue = find(plan, "aws_sqs_queue", (r) => r.address.includes("active_queue_"));
+      (queue.expressions as Record<string, unknown>).sqs_managed_sse_enabled = {
+        constant_value: false,
+      };
+      expect(problemsOf(plan).join("\n")).toMatch(/has no SSE-SQS encryption/);
+    });
+
+    it("when a resource type has no wiring rule", () => {
+      const plan = primary();
+      resourcesOf(plan).push({
+        ...find(plan, "aws_sns_topic"),
+        address: "aws_sns_platform_application.x",
+        type: "aws_sns_platform_application",
+      });
+      expect(problemsOf(plan)).toContain(
+        "aws_sns_platform_application.x: no wiring rule for resource type aws_sns_platform_application",
+      );
+    });
+  });
+});
+
+describe("queueRegionFromName", () => {
+  it.each([
+    ["fanout-primary-active", "us-east-1"],
+    ["fanout-primary-active-dlq", "us-east-1"],
+    ["fanout-primary-replica-us-west-2", "us-west-2"],
+    ["fanout-primary-replica-us-gov-west-1-dlq", "us-gov-west-1"],
+    ["fanout-primary-replica-eu-west-1-delivery-dlq", "us-east-1"],
+    ["something-else", undefined],
+  ])("places %s in %s", (name, region) => {
+    expect(queueRegionFromName(name, "us-east-1")).toBe(region);
+  });
+});
