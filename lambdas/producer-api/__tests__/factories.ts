@@ -156,7 +156,7 @@ export interface CapturedLogs {
 
 /**
  * Captures the logger's output. Needs `POWERTOOLS_DEV=true` before the logger is created (see
- * `logger-env.ts`), which makes Powertools write through the global console.
+ * `init-env.ts`), which makes Powertools write through the global console.
  */
 export function captureLogs(): CapturedLogs {
   const records: Record<string, unknown>[] = [];
