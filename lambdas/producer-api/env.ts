@@ -1,0 +1,71 @@
+/**
+ * Environment contract of the producer API function.
+ *
+ * The infrastructure code sets exactly these variables on the function, by importing the names
+ * from here, so the handler and the stack cannot drift apart. `AWS_REGION` is set by Lambda.
+ */
+
+/** ARN of the stack's SNS topic, in the function's own region. */
+export const ENV_TOPIC_ARN = "FANOUT_TOPIC_ARN";
+/** Name of the fan-out stack the function belongs to, e.g. `primary`. */
+export const ENV_STACK = "FANOUT_STACK";
+/** Service name for the structured logs, e.g. `fanout-primary-api` (read by Powertools too). */
+export const ENV_SERVICE_NAME = "POWERTOOLS_SERVICE_NAME";
+/** Region the function runs in; set by the Lambda runtime, never by the stack. */
+export const ENV_REGION = "AWS_REGION";
+
+/** The variables the stack must set on the function (AWS_REGION excluded: Lambda sets it). */
+export const PRODUCER_API_ENV_NAMES = [ENV_TOPIC_ARN, ENV_STACK, ENV_SERVICE_NAME] as const;
+
+export interface ProducerApiConfig {
+  readonly topicArn: string;
+  /** Topic name: the last segment of the ARN. */
+  readonly topicName: string;
+  readonly stack: string;
+  readonly service: string;
+  readonly region: string;
+}
+
+export type ConfigResult =
+  | { readonly ok: true; readonly config: ProducerApiConfig }
+  | { readonly ok: false; readonly problems: readonly string[] };
+
+// arn:<partition>:sns:<region>:<account>:<topic name>
+const TOPIC_ARN = /^arn:aws[a-z-]*:sns:([a-z0-9-]+):\d{12}:([A-Za-z0-9_-]{1,256}(?:\.fifo)?)$/;
+
+/**
+ * Reads and checks the configuration. Pure: takes the environment as an argument, never throws.
+ * A topic in another region than the function is refused: the module-scope SNS client talks to
+ * the function's region, and SNS rejects a publish to a topic of another region.
+ */
+export function readConfig(env: NodeJS.ProcessEnv): ConfigResult {
+  const problems: string[] = [];
+  const value = (name: string): string => {
+    const v = env[name]?.trim() ?? "";
+    if (v === "") problems.push(`${name} is not set`);
+    return v;
+  };
+  const topicArn = value(ENV_TOPIC_ARN);
+  const stack = value(ENV_STACK);
+  const service = value(ENV_SERVICE_NAME);
+  const region = value(ENV_REGION);
+
+  let topicName = "";
+  if (topicArn !== "") {
+    const match = TOPIC_ARN.exec(topicArn);
+    if (match === null) {
+      problems.push(`${ENV_TOPIC_ARN} is not an SNS topic ARN: "${topicArn}"`);
+    } else {
+      topicName = match[2];
+      if (region !== "" && match[1] !== region) {
+        problems.push(
+          `${ENV_TOPIC_ARN} is in region ${match[1]} but the function runs in ${region}; ` +
+            "the topic must be in the function's region",
+        );
+      }
+    }
+  }
+
+  if (problems.length > 0) return { ok: false, problems };
+  return { ok: true, config: { topicArn, topicName, stack, service, region } };
+}

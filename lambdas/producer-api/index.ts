@@ -1,0 +1,181 @@
+/**
+ * Producer API: API Gateway REST API (v1) Lambda proxy handler.
+ *
+ * Routes
+ *   POST /messages  (IAM-authorized at the gateway) publishes one message to the stack's topic.
+ *   GET  /health    (no auth; Route 53 health checks, the CLI) answers
+ *                   200 { service, stack, region, topic } where `topic` is the topic NAME (the
+ *                   ARN would disclose the account id on an unauthenticated route).
+ *
+ * POST /messages request shape
+ *   Content-Type: application/json or application/<x>+json; a charset parameter must be UTF-8.
+ *   Body: one JSON object (base64 bodies are decoded when API Gateway flags them). The object IS
+ *   the message, published as JSON with these two changes:
+ *   - `_attributes` (reserved, optional) is removed from the message and becomes the SNS message
+ *     attributes: an object of name -> value where a value is
+ *       a non-empty string                              -> DataType String
+ *       a finite number without exponent (|n| < 1e21)   -> DataType Number
+ *       an array of strings/numbers/booleans/nulls      -> DataType String.Array (JSON text)
+ *     Names: A-Z a-z 0-9 _ - . only, 1..256 chars, no leading/trailing ".", no "..", no
+ *     "AWS."/"Amazon." prefix (any case), not `idempotency_key`. At most 10 attributes in all.
+ *   - `recorded_at` (epoch ms): kept when it is a finite number >= 0, stamped with this
+ *     function's clock (the AWS clock) when absent, 400 otherwise.
+ *   Header `Idempotency-Key` (optional, 1..256 visible ASCII chars) is published as the String
+ *   attribute `idempotency_key` and counts towards the 10. The topic is a standard topic, which
+ *   does not deduplicate: the key lets consumers drop duplicates, the API does not.
+ *   The body is parsed and serialized again: whitespace is dropped, duplicate keys keep the last
+ *   value, integers beyond 2^53 lose precision.
+ *
+ * Size: the UTF-8 bytes of the published message (after the changes above) plus, per attribute,
+ * the UTF-8 bytes of its name, data type and value, must be <= 262144 (SNS's 256 KiB); else 413.
+ * The request body itself may be larger (insignificant whitespace is not published).
+ *
+ * Answers (all `Content-Type: application/json`; errors are { message, requestId, ... })
+ *   202 { messageId, recorded_at, region }      published
+ *   200 { service, stack, region, topic }       GET /health
+ *   400 body missing, not base64/UTF-8/JSON, not an object; bad `recorded_at`, `_attributes`,
+ *       attribute or Idempotency-Key
+ *   404 unknown route              405 wrong method (with an Allow header)
+ *   413 message too large          415 Content-Type missing or not JSON
+ *   500 configuration missing or unexpected error (logged)
+ *   502 SNS refused or failed: { message, requestId, retryable } (logged); retryable is true for
+ *       throttling, AWS-side and network failures, false for e.g. authorization, missing topic,
+ *       KMS key problems.
+ */
+import { Logger } from "@aws-lambda-powertools/logger";
+import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
+import { readConfig, type ProducerApiConfig } from "./env";
+import { parsePublishRequest, resolveRoute } from "./request";
+import { errorResponse, jsonResponse } from "./responses";
+import { isRetryablePublishError, publishErrorDetails } from "./sns-errors";
+
+/** Upper bound for one publish, SDK retries included (API Gateway gives up at 29 s). */
+const PUBLISH_TIMEOUT_MS = 10_000;
+/** Time kept back from the Lambda deadline to answer 502 instead of being killed. */
+const RESPONSE_RESERVE_MS = 1_000;
+
+const logger = new Logger();
+// One client per container, reused by every invocation. Region: AWS_REGION.
+const sns = new SNSClient({
+  maxAttempts: 3,
+  requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 },
+});
+
+export async function handler(
+  event: APIGatewayProxyEvent,
+  context: Context,
+): Promise<APIGatewayProxyResult> {
+  const requestId = apiRequestId(event);
+  logger.resetKeys();
+  try {
+    if (context !== undefined && context !== null) logger.addContext(context);
+    logger.appendKeys({ api_request_id: requestId });
+    return await route(event, context, requestId);
+  } catch (error) {
+    logger.error("Unexpected error while handling the request", { error });
+    return errorResponse(500, { message: "Internal error", requestId });
+  }
+}
+
+function apiRequestId(event: APIGatewayProxyEvent | undefined): string | undefined {
+  const id: unknown = event?.requestContext?.requestId;
+  return typeof id === "string" ? id : undefined;
+}
+
+async function route(
+  event: APIGatewayProxyEvent,
+  context: Context | undefined,
+  requestId: string | undefined,
+): Promise<APIGatewayProxyResult> {
+  const resolved = resolveRoute(event);
+  if (!resolved.ok) {
+    logger.info("Request rejected", { status: resolved.status, reason: resolved.message });
+    return resolved.status === 405
+      ? errorResponse(405, { message: resolved.message, requestId }, { Allow: resolved.allow })
+      : errorResponse(404, { message: resolved.message, requestId });
+  }
+
+  const config = readConfig(process.env);
+  if (!config.ok) {
+    logger.error("Function is misconfigured", { problems: config.problems });
+    return errorResponse(500, { message: "Service is misconfigured", requestId });
+  }
+
+  return resolved.route === "health"
+    ? health(config.config)
+    : publish(event, context, requestId, config.config);
+}
+
+function health(config: ProducerApiConfig): APIGatewayProxyResult {
+  return jsonResponse(200, {
+    service: config.service,
+    stack: config.stack,
+    region: config.region,
+    topic: config.topicName,
+  });
+}
+
+async function publish(
+  event: APIGatewayProxyEvent,
+  context: Context | undefined,
+  requestId: string | undefined,
+  config: ProducerApiConfig,
+): Promise<APIGatewayProxyResult> {
+  const request = parsePublishRequest(event, Date.now());
+  if (!request.ok) {
+    logger.info("Request rejected", { status: request.status, reason: request.message });
+    return errorResponse(request.status, { message: request.message, requestId });
+  }
+
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), publishBudget(context));
+  try {
+    const result = await sns.send(
+      new PublishCommand({
+        TopicArn: config.topicArn,
+        Message: request.message,
+        MessageAttributes:
+          Object.keys(request.attributes).length > 0 ? request.attributes : undefined,
+      }),
+      { abortSignal: abort.signal },
+    );
+    logger.info("Message published", {
+      message_id: result.MessageId,
+      bytes: request.size,
+      recorded_at: request.recordedAt,
+    });
+    return jsonResponse(202, {
+      messageId: result.MessageId,
+      recorded_at: request.recordedAt,
+      region: config.region,
+    });
+  } catch (error) {
+    const retryable = isRetryablePublishError(error);
+    logger.error("SNS publish failed", {
+      retryable,
+      topic_arn: config.topicArn,
+      ...publishErrorDetails(error),
+      error,
+    });
+    return errorResponse(502, {
+      message: retryable
+        ? "The message could not be published right now; send it again later"
+        : "The message could not be published",
+      requestId,
+      retryable,
+    });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Milliseconds the publish may take: the cap, shortened to answer before the Lambda deadline. */
+function publishBudget(context: Context | undefined): number {
+  const remaining =
+    typeof context?.getRemainingTimeInMillis === "function"
+      ? context.getRemainingTimeInMillis()
+      : Number.NaN;
+  if (!Number.isFinite(remaining)) return PUBLISH_TIMEOUT_MS;
+  return Math.max(0, Math.min(PUBLISH_TIMEOUT_MS, remaining - RESPONSE_RESERVE_MS));
+}
