@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -160,6 +160,29 @@ describe("bundleLambda on the consumer", () => {
     );
     // Source maps work: the stack of an invalid event points into the TypeScript sources.
     expect(line("STACK ")).toMatch(/lambdas\/consumer\/handler\.ts:\d+/);
+  });
+});
+
+describe("bundled consumer init", () => {
+  it("refuses to start with one line naming the missing variable", () => {
+    const outdir = dir("consumer-init");
+    bundleLambda({ entry: CONSUMER, outdir });
+    const env = consumerEnvironment({
+      unitName: "fanout-primary",
+      stack: "primary",
+      role: "active",
+    });
+    delete env.FANOUT_QUEUE_ROLE;
+    const child = spawnSync(
+      process.execPath,
+      ["-e", `require(${JSON.stringify(path.join(outdir, BUNDLE_FILE))})`],
+      {
+        env: { PATH: process.env.PATH, ...env },
+        encoding: "utf8",
+      },
+    );
+    expect(child.status).not.toBe(0);
+    expect(child.stderr).toContain("Error: Missing environment variable FANOUT_QUEUE_ROLE\n");
   });
 });
 

@@ -87,7 +87,7 @@ function emitTally(metrics: Metrics, tally: Tally, batchSize: number): void {
 /**
  * Builds the SQS handler: measures every record, reports unmeasurable ones in
  * `batchItemFailures` (never failing the whole batch, even when every record is bad) and flushes
- * one EMF blob per invocation.
+ * the invocation's metrics before returning. Records are never retried in-process.
  */
 export function createHandler(deps: ConsumerDeps): ConsumerHandler {
   const { config, logger, metrics } = deps;
