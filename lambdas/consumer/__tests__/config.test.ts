@@ -1,0 +1,50 @@
+import { consumerEnvironment } from "../../shared/metrics";
+import { loadConsumerConfig } from "../config";
+import { REPLICA_ENV } from "./factories";
+
+describe("loadConsumerConfig", () => {
+  it("reads what consumerEnvironment writes", () => {
+    const env = consumerEnvironment({
+      unitName: "fanout-secondary",
+      stack: "secondary",
+      role: "active",
+      maxClockSkewMs: 5_000,
+    });
+    expect(loadConsumerConfig(env)).toStrictEqual({
+      unitName: "fanout-secondary",
+      stack: "secondary",
+      role: "active",
+      maxClockSkewMs: 5_000,
+      dimensions: { service: "fanout-secondary", Role: "active" },
+    });
+  });
+
+  it("defaults the clock-skew tolerance to one minute", () => {
+    expect(loadConsumerConfig(REPLICA_ENV).maxClockSkewMs).toBe(60_000);
+  });
+
+  it.each([
+    [
+      { POWERTOOLS_SERVICE_NAME: undefined },
+      "Missing environment variable POWERTOOLS_SERVICE_NAME",
+    ],
+    [{ FANOUT_STACK: " " }, "Missing environment variable FANOUT_STACK"],
+    [{ FANOUT_QUEUE_ROLE: undefined }, "Missing environment variable FANOUT_QUEUE_ROLE"],
+    [
+      { FANOUT_QUEUE_ROLE: "dr" },
+      'Invalid FANOUT_QUEUE_ROLE "dr": expected one of active, replica',
+    ],
+    [
+      { POWERTOOLS_METRICS_NAMESPACE: "Other" },
+      'Invalid POWERTOOLS_METRICS_NAMESPACE "Other": the dashboard reads SnsSqsMultiRegion',
+    ],
+    [
+      { FANOUT_MAX_CLOCK_SKEW_MS: "-5" },
+      'Invalid FANOUT_MAX_CLOCK_SKEW_MS "-5": expected a non-negative integer of milliseconds',
+    ],
+    [{ FANOUT_MAX_CLOCK_SKEW_MS: "1e3" }, /FANOUT_MAX_CLOCK_SKEW_MS "1e3"/],
+    [{ POWERTOOLS_SERVICE_NAME: "fanout primary" }, /^Invalid POWERTOOLS_SERVICE_NAME: /],
+  ])("throws when the environment has %p", (override, message) => {
+    expect(() => loadConsumerConfig({ ...REPLICA_ENV, ...override })).toThrow(message);
+  });
+});

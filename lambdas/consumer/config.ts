@@ -1,0 +1,75 @@
+import {
+  CONSUMER_ENV,
+  DEFAULT_MAX_CLOCK_SKEW_MS,
+  METRIC_NAMESPACE,
+  QUEUE_ROLES,
+  consumerDimensions,
+  isQueueRole,
+  type ConsumerDimensions,
+  type QueueRole,
+} from "../shared/metrics";
+
+/** Consumer settings, read once at init from the environment. */
+export interface ConsumerConfig {
+  /** Fan-out unit name, e.g. `fanout-primary`. */
+  readonly unitName: string;
+  /** Stack name, e.g. `primary`. */
+  readonly stack: string;
+  /** Role of the drained queue. */
+  readonly role: QueueRole;
+  /** How far `recorded_at` may lie after handler start, in ms. */
+  readonly maxClockSkewMs: number;
+  /** Dimensions of every data point, from the metric contract. */
+  readonly dimensions: ConsumerDimensions;
+}
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (value === undefined || value.trim() === "") {
+    throw new Error(`Missing environment variable ${name}`);
+  }
+  return value.trim();
+}
+
+/**
+ * Reads and validates the consumer's environment (names from `CONSUMER_ENV`).
+ *
+ * @throws Error naming the variable, the value and what is allowed, on the first bad value
+ */
+export function loadConsumerConfig(env: NodeJS.ProcessEnv): ConsumerConfig {
+  const unitName = required(env, CONSUMER_ENV.serviceName);
+  const stack = required(env, CONSUMER_ENV.stack);
+
+  const namespace = env[CONSUMER_ENV.metricsNamespace];
+  if (namespace !== undefined && namespace !== METRIC_NAMESPACE) {
+    throw new Error(
+      `Invalid ${CONSUMER_ENV.metricsNamespace} ${JSON.stringify(namespace)}: the dashboard reads ${METRIC_NAMESPACE}`,
+    );
+  }
+
+  const role = required(env, CONSUMER_ENV.queueRole);
+  if (!isQueueRole(role)) {
+    throw new Error(
+      `Invalid ${CONSUMER_ENV.queueRole} ${JSON.stringify(role)}: expected one of ${QUEUE_ROLES.join(", ")}`,
+    );
+  }
+
+  const skewText = env[CONSUMER_ENV.maxClockSkewMs]?.trim();
+  let maxClockSkewMs = DEFAULT_MAX_CLOCK_SKEW_MS;
+  if (skewText !== undefined && skewText !== "") {
+    maxClockSkewMs = /^\d+$/.test(skewText) ? Number(skewText) : NaN;
+    if (!Number.isSafeInteger(maxClockSkewMs)) {
+      throw new Error(
+        `Invalid ${CONSUMER_ENV.maxClockSkewMs} ${JSON.stringify(skewText)}: expected a non-negative integer of milliseconds`,
+      );
+    }
+  }
+
+  let dimensions: ConsumerDimensions;
+  try {
+    dimensions = consumerDimensions(unitName, role);
+  } catch (error) {
+    throw new Error(`Invalid ${CONSUMER_ENV.serviceName}: ${(error as Error).message}`);
+  }
+  return { unitName, stack, role, maxClockSkewMs, dimensions };
+}

@@ -1,0 +1,169 @@
+import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
+import { Logger } from "@aws-lambda-powertools/logger";
+import { Metrics } from "@aws-lambda-powertools/metrics";
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import {
+  BATCH_METRICS,
+  FAILED_RECORDS_METRIC,
+  LATENCY_METRICS,
+  METRIC_NAMESPACE,
+  REASON_DIMENSION,
+  type FailureReason,
+  type LatencyMetricName,
+  type MetricDefinition,
+} from "../shared/metrics";
+import { loadConsumerConfig, type ConsumerConfig } from "./config";
+import { computeLegs, parseRecord, type LatencyLegs, type Rejection } from "./latency";
+
+/** The consumer's Lambda handler, narrowed to what it really takes and returns. */
+export type ConsumerHandler = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
+
+/** What {@link createHandler} needs. */
+export interface ConsumerDeps {
+  /** Validated settings. */
+  readonly config: ConsumerConfig;
+  /** Structured logger. */
+  readonly logger: Logger;
+  /** EMF metrics, configured with the contract's namespace and dimensions. */
+  readonly metrics: Metrics;
+  /**
+   * Clock read once per invocation as the handler start.
+   * @default - `Date.now`
+   */
+  readonly clock?: () => number;
+}
+
+/** A consumer wired from its environment. */
+export interface Consumer extends Required<ConsumerDeps> {
+  /** The Lambda handler. */
+  readonly handler: ConsumerHandler;
+}
+
+/** A record rejected as unmeasurable; the batch processor reports it in `batchItemFailures`. */
+export class RecordRejectedError extends Error {
+  /** Failure reason, as counted in `FailedRecords`. */
+  public readonly reason: FailureReason;
+
+  constructor(rejection: Rejection) {
+    super(`${rejection.reason}: ${rejection.detail}`);
+    this.name = "RecordRejectedError";
+    this.reason = rejection.reason;
+  }
+}
+
+/** Per-invocation results, turned into metrics once the batch is done. */
+interface Tally {
+  readonly legs: LatencyLegs[];
+  readonly failures: Map<FailureReason, number>;
+}
+
+// The contract's unit and resolution literals are Powertools' own: a mismatch fails to compile.
+function emit(metrics: Metrics, metric: MetricDefinition, value: number): void {
+  metrics.addMetric(metric.name, metric.unit, value, metric.resolution);
+}
+
+function emitTally(metrics: Metrics, tally: Tally, batchSize: number): void {
+  let negatives = 0;
+  for (const legs of tally.legs) {
+    for (const [name, value] of Object.entries(legs) as [LatencyMetricName, number][]) {
+      if (value < 0) negatives += 1;
+      emit(metrics, LATENCY_METRICS[name], Math.max(0, value));
+    }
+  }
+  let failed = 0;
+  for (const [reason, count] of tally.failures) {
+    failed += count;
+    // One blob per reason: every metric of a blob shares its dimensions, and only this one has Reason.
+    const single = metrics.singleMetric();
+    single.addDimension(REASON_DIMENSION, reason);
+    emit(single, FAILED_RECORDS_METRIC, count);
+  }
+  emit(metrics, BATCH_METRICS.BatchSize, batchSize);
+  emit(metrics, BATCH_METRICS.Processed, tally.legs.length);
+  emit(metrics, BATCH_METRICS.Failed, failed);
+  emit(metrics, BATCH_METRICS.NegativeLatencies, negatives);
+}
+
+/**
+ * Builds the SQS handler: measures every record, reports unmeasurable ones in
+ * `batchItemFailures` (never failing the whole batch, even when every record is bad) and flushes
+ * the invocation's metrics before returning. Records are never retried in-process.
+ */
+export function createHandler(deps: ConsumerDeps): ConsumerHandler {
+  const { config, logger, metrics } = deps;
+  const clock = deps.clock ?? Date.now;
+
+  return async (event, context) => {
+    const startedAt = clock();
+    if (context !== undefined) logger.addContext(context);
+    const tally: Tally = { legs: [], failures: new Map() };
+
+    const fail = (record: SQSRecord, rejection: Rejection, error?: unknown): never => {
+      tally.failures.set(rejection.reason, (tally.failures.get(rejection.reason) ?? 0) + 1);
+      const fields = { messageId: record.messageId, reason: rejection.reason };
+      if (error === undefined) {
+        logger.warn(`Record rejected: ${rejection.detail}`, fields);
+      } else {
+        logger.error(`Record failed: ${rejection.detail}`, { ...fields, error });
+      }
+      throw new RecordRejectedError(rejection);
+    };
+
+    const recordHandler = (record: SQSRecord): void => {
+      let parsed;
+      try {
+        parsed = parseRecord(record, { startedAt, maxClockSkewMs: config.maxClockSkewMs });
+      } catch (error) {
+        fail(record, { reason: "Unexpected", detail: (error as Error).message }, error);
+        return;
+      }
+      if (!parsed.ok) fail(record, parsed.rejection);
+      else tally.legs.push(computeLegs(parsed.times, startedAt));
+    };
+
+    const processor = new BatchProcessor(EventType.SQS, { logger });
+    try {
+      return await processPartialResponse(event, recordHandler, processor, {
+        context,
+        throwOnFullBatchFailure: false,
+      });
+    } finally {
+      emitTally(metrics, tally, Array.isArray(event?.Records) ? event.Records.length : 0);
+      metrics.publishStoredMetrics();
+    }
+  };
+}
+
+/** Options of {@link createConsumer}. */
+export interface CreateConsumerOptions {
+  /**
+   * Clock read once per invocation as the handler start.
+   * @default - `Date.now`
+   */
+  readonly clock?: () => number;
+}
+
+/**
+ * Wires a consumer from environment variables: config, Powertools logger and metrics (namespace
+ * and dimensions from the metric contract), handler.
+ *
+ * @throws Error when the environment is invalid (see `loadConsumerConfig`)
+ */
+export function createConsumer(
+  env: NodeJS.ProcessEnv,
+  options: CreateConsumerOptions = {},
+): Consumer {
+  const config = loadConsumerConfig(env);
+  const logger = new Logger({
+    serviceName: config.unitName,
+    persistentKeys: { stack: config.stack, role: config.role },
+  });
+  const metrics = new Metrics({
+    namespace: METRIC_NAMESPACE,
+    serviceName: config.dimensions.service,
+    defaultDimensions: { ...config.dimensions },
+  });
+  const clock = options.clock ?? Date.now;
+  const handler = createHandler({ config, logger, metrics, clock });
+  return { config, logger, metrics, clock, handler };
+}

@@ -1,0 +1,140 @@
+import {
+  BATCH_METRICS,
+  BATCH_METRIC_NAMES,
+  CONSUMER_ENV,
+  FAILED_RECORDS_METRIC,
+  FAILURE_REASONS,
+  FAILURE_REASON_DESCRIPTIONS,
+  LATENCY_METRICS,
+  LATENCY_METRIC_NAMES,
+  METRIC_NAMESPACE,
+  consumerDimensions,
+  consumerEnvironment,
+  failureReasonDimensions,
+  type FailureReason,
+  type QueueRole,
+} from "../metrics";
+
+describe("metric contract", () => {
+  it("uses the seed's namespace", () => {
+    expect(METRIC_NAMESPACE).toBe("SnsSqsMultiRegion");
+  });
+
+  it("defines every latency leg in milliseconds at high resolution, with a formula", () => {
+    expect(Object.keys(LATENCY_METRICS).sort()).toEqual([...LATENCY_METRIC_NAMES].sort());
+    for (const name of LATENCY_METRIC_NAMES) {
+      const metric = LATENCY_METRICS[name];
+      expect(metric).toMatchObject({ name, unit: "Milliseconds", resolution: 1 });
+      expect(metric.formula).toMatch(/ - /);
+      expect(metric.description.length).toBeGreaterThan(10);
+    }
+    expect(LATENCY_METRIC_NAMES).toEqual([
+      "ProducerToSnsLatency",
+      "SnsToSqsLatency",
+      "ProducerToSqsLatency",
+      "SqsDwellLatency",
+      "SqsToConsumerLatency",
+      "EndToEndLatency",
+    ]);
+  });
+
+  it("measures the SNS legs only on the SNS path and ProducerToSqs only on the direct path", () => {
+    const onPath = (path: "sns" | "direct") =>
+      LATENCY_METRIC_NAMES.filter((name) => LATENCY_METRICS[name].paths.includes(path));
+    expect(onPath("sns")).toEqual([
+      "ProducerToSnsLatency",
+      "SnsToSqsLatency",
+      "SqsDwellLatency",
+      "SqsToConsumerLatency",
+      "EndToEndLatency",
+    ]);
+    expect(onPath("direct")).toEqual([
+      "ProducerToSqsLatency",
+      "SqsDwellLatency",
+      "SqsToConsumerLatency",
+      "EndToEndLatency",
+    ]);
+  });
+
+  it("defines batch counts and failures by reason as counts", () => {
+    expect(BATCH_METRIC_NAMES).toEqual(["BatchSize", "Processed", "Failed", "NegativeLatencies"]);
+    for (const name of BATCH_METRIC_NAMES) {
+      expect(BATCH_METRICS[name]).toMatchObject({ name, unit: "Count" });
+    }
+    expect(FAILED_RECORDS_METRIC).toMatchObject({ name: "FailedRecords", unit: "Count" });
+    expect(Object.keys(FAILURE_REASON_DESCRIPTIONS).sort()).toEqual([...FAILURE_REASONS].sort());
+  });
+
+  it("has no two metrics with the same name", () => {
+    const names = [...LATENCY_METRIC_NAMES, ...BATCH_METRIC_NAMES, FAILED_RECORDS_METRIC.name];
+    expect(new Set(names).size).toBe(names.length);
+  });
+});
+
+describe("consumerDimensions", () => {
+  it("is the fan-out unit as Powertools' service dimension plus the queue role", () => {
+    expect(consumerDimensions("fanout-primary", "replica")).toStrictEqual({
+      service: "fanout-primary",
+      Role: "replica",
+    });
+  });
+
+  it("adds Reason for FailedRecords", () => {
+    expect(failureReasonDimensions("fanout-primary", "active", "InvalidJson")).toStrictEqual({
+      service: "fanout-primary",
+      Role: "active",
+      Reason: "InvalidJson",
+    });
+  });
+
+  it("throws when the unit name is empty or has characters CloudWatch names reject", () => {
+    expect(() => consumerDimensions("", "active")).toThrow(
+      'Invalid fan-out unit name "": expected 1-255 characters of [A-Za-z0-9_-]',
+    );
+    expect(() => consumerDimensions("fanout primary", "active")).toThrow(/fanout primary/);
+  });
+
+  it("throws when the role or the reason is unknown", () => {
+    expect(() => consumerDimensions("fanout-primary", "standby" as QueueRole)).toThrow(
+      'Invalid queue role "standby": expected one of active, replica',
+    );
+    expect(() =>
+      failureReasonDimensions("fanout-primary", "active", "Timeout" as FailureReason),
+    ).toThrow(/Invalid failure reason "Timeout"/);
+  });
+});
+
+describe("consumerEnvironment", () => {
+  it("sets exactly the variables the consumer reads", () => {
+    expect(
+      consumerEnvironment({ unitName: "fanout-primary", stack: "primary", role: "replica" }),
+    ).toStrictEqual({
+      POWERTOOLS_SERVICE_NAME: "fanout-primary",
+      POWERTOOLS_METRICS_NAMESPACE: "SnsSqsMultiRegion",
+      FANOUT_STACK: "primary",
+      FANOUT_QUEUE_ROLE: "replica",
+    });
+    expect(
+      consumerEnvironment({
+        unitName: "fanout-primary",
+        stack: "primary",
+        role: "active",
+        maxClockSkewMs: 0,
+      })[CONSUMER_ENV.maxClockSkewMs],
+    ).toBe("0");
+  });
+
+  it("throws when the clock skew is negative or fractional", () => {
+    const props = { unitName: "fanout-primary", stack: "primary", role: "active" } as const;
+    expect(() => consumerEnvironment({ ...props, maxClockSkewMs: -1 })).toThrow(
+      "Invalid maxClockSkewMs -1: expected a non-negative integer of milliseconds",
+    );
+    expect(() => consumerEnvironment({ ...props, maxClockSkewMs: 1.5 })).toThrow(/1\.5/);
+  });
+
+  it("throws when the stack is empty", () => {
+    expect(() =>
+      consumerEnvironment({ unitName: "fanout-primary", stack: "", role: "active" }),
+    ).toThrow('Invalid stack name "": expected a non-empty string');
+  });
+});
