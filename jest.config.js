@@ -6,7 +6,7 @@ module.exports = {
   testPathIgnorePatterns: ["/node_modules/", "/cdktf.out/"],
   transform: {
     // Type checking is `npm run typecheck`; tests only transpile, which keeps them fast.
-    "^.+\\.ts$": ["ts-jest", { isolatedModules: true }],
+    "^.+\\.ts$": "ts-jest",
   },
   setupFilesAfterEnv: ["<rootDir>/setup.js"],
   moduleFileExtensions: ["ts", "js", "json", "node"],

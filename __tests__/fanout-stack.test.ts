@@ -197,6 +197,8 @@ describe.each(config.units.map((u) => [u.stack, u] as const))("stack %s", (name,
         "replica_queue_arns",
         "replica_dlq_urls",
         "delivery_dlq_urls",
+        "consumer_function_names",
+        "consumer_log_group_names",
       ].sort(),
     );
     expect(json.output.region.value).toBe(home);

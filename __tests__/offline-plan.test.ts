@@ -178,6 +178,38 @@ describeIfPlan("offline terraform plan", () => {
       expect(problemsOf(plan).join("\n")).toMatch(/has no SSE-SQS encryption/);
     });
 
+    it("when a consumer is planned in another region than its queue", () => {
+      const plan = primary();
+      for (const type of ["aws_lambda_event_source_mapping", "aws_lambda_function"]) {
+        const r = find(plan, type, (x) => x.address.includes("replica"));
+        (r as { provider_config_key: string }).provider_config_key = "aws.us-east-1";
+      }
+      expect(problemsOf(plan).join("\n")).toMatch(
+        /replica-us-west-2_consumer_event-source-mapping.*planned in us-east-1 but event_source_arn is .* in us-west-2/,
+      );
+    });
+
+    it("when a function logs to no log group of its own", () => {
+      const plan = primary();
+      const fn = find(plan, "aws_lambda_function", (x) => x.address.includes("active"));
+      delete (fn.expressions as Record<string, unknown>).logging_config;
+      expect(problemsOf(plan).join("\n")).toMatch(
+        /active_consumer_function_[0-9A-F]+: has no log group of its own[\s\S]*active_consumer_function_log-group_[0-9A-F]+: is not the log group of exactly one function/,
+      );
+    });
+
+    it("when a queue has no consumer", () => {
+      const plan = primary();
+      const resourcesList = resourcesOf(plan);
+      const i = resourcesList.findIndex(
+        (r) => r.type === "aws_lambda_event_source_mapping" && r.address.includes("active"),
+      );
+      resourcesList.splice(i, 1);
+      expect(problemsOf(plan).join("\n")).toMatch(
+        /active_queue_[0-9A-F]+: has 0 consumers; expected exactly one/,
+      );
+    });
+
     it("when a resource type has no wiring rule", () => {
       const plan = primary();
       resourcesOf(plan).push({

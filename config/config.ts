@@ -4,6 +4,7 @@
  * Layers, last wins: the defaults in `settings.ts`, `context.fanout` in cdktf.json, then
  * `FANOUT_*` environment variables. A bad value throws a one-line `ConfigError`.
  */
+import { VISIBILITY_TIMEOUT_FACTOR } from "../constructs/defaults";
 import { allNames, nameProblem, unitNames, UnitNames } from "./names";
 import {
   ConfigError,
@@ -64,9 +65,6 @@ export interface FanoutConfig {
   readonly logRetentionDays: number;
   readonly backend: BackendConfig;
 }
-
-/** How many consumer timeouts a message stays invisible after a receive. */
-export const VISIBILITY_TIMEOUT_FACTOR = 6;
 
 export interface ConfigSources {
   /** The value of `context.fanout` in cdktf.json (or a test's stand-in). */

@@ -6,8 +6,9 @@
  * construct is built, so a long prefix fails synth with one line instead of failing apply.
  */
 
-/** A queue of a fan-out unit: the active one in the home region, or a replica elsewhere. */
-export type QueueRole = "active" | "replica";
+import type { QueueRole } from "../lambdas/shared/metrics";
+
+export type { QueueRole };
 
 /** AWS limits on the physical names this project creates. */
 export const NAME_LIMITS = {

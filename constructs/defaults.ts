@@ -39,3 +39,29 @@ export const TOPIC_ACTIONS = [
   "sns:DeleteTopic",
   "sns:ListSubscriptionsByTopic",
 ];
+
+/** Lambda runtime of every function (nodejs20.x is deprecated). */
+export const FUNCTION_RUNTIME = "nodejs22.x";
+
+/** Lambda architecture of every function: Graviton, cheaper per GB-second. */
+export const FUNCTION_ARCHITECTURE = "arm64";
+
+/** Default function timeout, in seconds. */
+export const FUNCTION_TIMEOUT_SECONDS = 30;
+
+/** Default function memory, in MB. */
+export const FUNCTION_MEMORY_MB = 256;
+
+/** Default retention of a function's log group, in days. */
+export const LOG_RETENTION_DAYS = 14;
+
+/** AWS advises a queue visibility timeout of at least six times the consumer's timeout. */
+export const VISIBILITY_TIMEOUT_FACTOR = 6;
+
+/** Actions a consumer needs on its queue; GetQueueAttributes is checked by the event source mapping. */
+export const CONSUMER_QUEUE_ACTIONS = [
+  "sqs:ReceiveMessage",
+  "sqs:DeleteMessage",
+  "sqs:ChangeMessageVisibility",
+  "sqs:GetQueueAttributes",
+];

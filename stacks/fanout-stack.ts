@@ -5,7 +5,9 @@ import { BackendConfig, FanoutConfig, UnitConfig } from "../config/config";
 import { QueueNames, QueueRole } from "../config/names";
 import { EncryptedQueue } from "../constructs/encrypted-queue";
 import { FanoutTopic } from "../constructs/fanout-topic";
+import { NodejsFunction } from "../constructs/nodejs-function";
 import { RegionalProviders } from "../constructs/providers";
+import { QueueConsumer } from "../constructs/queue-consumer";
 import { QueueSubscription } from "../constructs/queue-subscription";
 
 export interface FanoutStackProps {
@@ -23,11 +25,13 @@ export interface UnitQueue {
   readonly queue: SqsQueue;
   readonly deadLetterQueue: SqsQueue;
   readonly deliveryDeadLetterQueue: SqsQueue;
+  readonly consumer: NodejsFunction;
 }
 
 /**
  * One fan-out unit in one Terraform state: the topic in the home region, the active queue
- * beside it, a replica queue in every other configured region, and their subscriptions.
+ * beside it, a replica queue in every other configured region, their subscriptions, and a
+ * consumer per queue in the queue's region.
  */
 export class FanoutStack extends TerraformStack {
   /** The unit's topic. */
@@ -73,6 +77,21 @@ export class FanoutStack extends TerraformStack {
         deliveryDeadLetterQueueName: names.deliveryDeadLetterQueue,
         deliveryDeadLetterRetentionSeconds: config.queues.deadLetterRetentionSeconds,
       });
+      const consumer = new QueueConsumer(scope, "consumer", {
+        queue: queue.queue,
+        functionName: names.consumerFunction,
+        unitName: unit.names.unit,
+        stack: unit.stack,
+        role: names.role,
+        // In active-standby mode replicas keep their messages until an operator fails over.
+        enabled: !(config.consumer.mode === "active-standby" && names.role === "replica"),
+        batchSize: config.consumer.batchSize,
+        batchingWindowSeconds: config.consumer.batchingWindowSeconds,
+        maxConcurrency: config.consumer.maxConcurrency,
+        timeoutSeconds: config.consumer.timeoutSeconds,
+        memoryMb: config.consumer.memoryMb,
+        logRetentionDays: config.logRetentionDays,
+      });
       return {
         role: names.role,
         region: names.region,
@@ -80,6 +99,7 @@ export class FanoutStack extends TerraformStack {
         queue: queue.queue,
         deadLetterQueue: queue.deadLetterQueue,
         deliveryDeadLetterQueue: subscription.deliveryDeadLetterQueue,
+        consumer: consumer.function,
       };
     });
 
@@ -116,6 +136,14 @@ export class FanoutStack extends TerraformStack {
         value: byRegion(this.queues, (q) => q.deliveryDeadLetterQueue.url),
         description:
           "URL of the subscription dead-letter queue (home region) of the queue in each region",
+      },
+      consumer_function_names: {
+        value: byRegion(this.queues, (q) => q.consumer.function.functionName),
+        description: "Name of the consumer function of the queue in each region",
+      },
+      consumer_log_group_names: {
+        value: byRegion(this.queues, (q) => q.consumer.logGroup.name),
+        description: "Log group of the consumer function of the queue in each region",
       },
     };
     for (const [id, output] of Object.entries(outputs)) {

@@ -6,10 +6,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { App } from "cdktf";
 import { CONTEXT_KEY, FanoutConfig, loadConfig } from "../config/config";
+import { PROJECT_ROOT } from "../constructs/bundling";
 import { createStacks, FanoutStack } from "../stacks/fanout-stack";
 
-/** The project root (where cdktf.json lives). */
-export const PROJECT_ROOT = join(__dirname, "..");
+export { PROJECT_ROOT };
 
 /** `context.fanout` of the project's cdktf.json. */
 export function cdktfJsonContext(root = PROJECT_ROOT): unknown {

@@ -29,13 +29,16 @@ export const SAME_REGION_AS: Readonly<Record<string, readonly string[]>> = {
   aws_sns_topic_subscription: ["topic_arn"],
   aws_sqs_queue_policy: ["queue_url"],
   aws_sqs_queue_redrive_allow_policy: ["queue_url"],
+  aws_lambda_event_source_mapping: ["event_source_arn", "function_name"],
+  aws_lambda_function: ["logging_config"],
+  aws_cloudwatch_log_group: [], // placed by the function that logs to it (see section 4)
 };
 
 /** Resource types whose region follows from the design alone (see `expectedRegion`). */
 export const PLACED_BY_DESIGN = ["aws_sns_topic", "aws_sqs_queue"] as const;
 
 /** Global (region-less) resource types. */
-export const GLOBAL_TYPES: readonly string[] = [];
+export const GLOBAL_TYPES: readonly string[] = ["aws_iam_role", "aws_iam_role_policy"];
 
 /** Region the design gives a queue, from its name `<unit>-(active|replica-<region>)[-dlq|-delivery-dlq]`. */
 export function queueRegionFromName(name: string, homeRegion: string): string | undefined {
@@ -223,6 +226,39 @@ export function checkWiring(plan: PlanJson, expect: WiringExpectation): WiringPr
           `policy must allow only sqs:SendMessage from ${topic} by aws:SourceArn`,
         );
       }
+    }
+  }
+  // 4. Functions: each logs to its own log group `/aws/lambda/<name>` in its region; every
+  //    queue that is not a dead-letter queue has exactly one consumer mapping.
+  const functions = ofType("aws_lambda_function");
+  const logGroupUsers = new Map<string, number>();
+  for (const fn of functions) {
+    const [group] = refs(fn, "logging_config");
+    const groupName = group ? constant(group.expressions?.name) : undefined;
+    const fnName = constant(fn.expressions?.function_name);
+    if (!group || group.type !== "aws_cloudwatch_log_group") {
+      fail(fn.address, "has no log group of its own");
+    } else {
+      if (groupName !== `/aws/lambda/${String(fnName)}`) {
+        fail(fn.address, `logs to ${String(groupName)}, not /aws/lambda/${String(fnName)}`);
+      }
+      logGroupUsers.set(group.address, (logGroupUsers.get(group.address) ?? 0) + 1);
+    }
+  }
+  for (const group of ofType("aws_cloudwatch_log_group")) {
+    if (logGroupUsers.get(group.address) !== 1) {
+      fail(group.address, "is not the log group of exactly one function");
+    }
+  }
+  const mappings = ofType("aws_lambda_event_source_mapping");
+  for (const queue of consumerQueues) {
+    const own = mappings.filter((m) => refs(m, "event_source_arn")[0]?.address === queue.address);
+    if (own.length !== 1) fail(queue.address, `has ${own.length} consumers; expected exactly one`);
+  }
+  for (const m of mappings) {
+    const types = constant(m.expressions?.function_response_types) as string[] | undefined;
+    if (!types?.includes("ReportBatchItemFailures")) {
+      fail(m.address, "does not report batch item failures");
     }
   }
   return problems;

@@ -75,6 +75,6 @@ export function statementsOf(json: TerraformJson, policyAttr: unknown): Record<s
 export function normalized(json: TerraformJson): unknown {
   const text = JSON.stringify(json, null, 2)
     .replace(/"version": "\d+\.\d+\.\d+"/g, '"version": "<version>"')
-    .replace(/[0-9A-F]{64}/g, "<asset-hash>");
+    .replace(/[0-9A-F]{32}/g, "<asset-hash>");
   return JSON.parse(text);
 }

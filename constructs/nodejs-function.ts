@@ -1,0 +1,155 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { AssetType, TerraformAsset } from "cdktf";
+import { Construct } from "constructs";
+import { BUNDLE_FILE, bundleLambda } from "./bundling";
+import {
+  FUNCTION_ARCHITECTURE,
+  FUNCTION_MEMORY_MB,
+  FUNCTION_RUNTIME,
+  FUNCTION_TIMEOUT_SECONDS,
+  LOG_RETENTION_DAYS,
+} from "./defaults";
+import { policyDocument } from "./policy";
+
+export interface NodejsFunctionProps {
+  /** Provider of the region the function, and its log group, live in. */
+  readonly provider: AwsProvider;
+  /** Physical name of the function; its role carries the same name. */
+  readonly functionName: string;
+  /** TypeScript entry exporting `handler`, relative to the project root (`lambdas/x/index.ts`). */
+  readonly entry: string;
+  /** One line saying what the function does. */
+  readonly description: string;
+  /**
+   * Environment variables; `NODE_OPTIONS=--enable-source-maps` is always added.
+   * @default - none
+   */
+  readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * Timeout, in seconds.
+   * @default - 30 seconds
+   */
+  readonly timeoutSeconds?: number;
+  /**
+   * Memory, in MB.
+   * @default - 256 MB
+   */
+  readonly memoryMb?: number;
+  /**
+   * Retention of the function's log group, in days.
+   * @default - 14 days
+   */
+  readonly logRetentionDays?: number;
+}
+
+/** Bundle directories of this process, one per entry: each is bundled once per synth. */
+const bundleDirs = new Map<string, string>();
+
+function bundleDir(entry: string): string {
+  let dir = bundleDirs.get(entry);
+  if (dir === undefined) {
+    dir = mkdtempSync(join(tmpdir(), "fanout-bundle-"));
+    bundleLambda({ entry, outdir: dir });
+    bundleDirs.set(entry, dir);
+  }
+  return dir;
+}
+
+/**
+ * A TypeScript Lambda function: bundled with esbuild at synth (node22, `@aws-sdk/*` external,
+ * minified, source map), packaged as a `TerraformAsset` (no archive provider needed), running
+ * `nodejs22.x` on `arm64`, with its own role and its own log group.
+ *
+ * The log group is created before the function, so Lambda never creates one of its own that
+ * `cdktf destroy` would leave behind. The role may write to that log group only; further
+ * permissions come through `addPolicy`.
+ */
+export class NodejsFunction extends Construct {
+  /** The function. */
+  public readonly function: LambdaFunction;
+  /** The function's execution role. */
+  public readonly role: IamRole;
+  /** The function's log group, `/aws/lambda/<functionName>`. */
+  public readonly logGroup: CloudwatchLogGroup;
+
+  private readonly provider: AwsProvider;
+
+  constructor(scope: Construct, id: string, props: NodejsFunctionProps) {
+    super(scope, id);
+    const { provider, functionName } = props;
+    this.provider = provider;
+
+    this.logGroup = new CloudwatchLogGroup(this, "log-group", {
+      provider,
+      name: `/aws/lambda/${functionName}`,
+      retentionInDays: props.logRetentionDays ?? LOG_RETENTION_DAYS,
+    });
+
+    const assumeRole = policyDocument(this, "assume-role", provider, [
+      {
+        effect: "Allow",
+        principals: [{ type: "Service", identifiers: ["lambda.amazonaws.com"] }],
+        actions: ["sts:AssumeRole"],
+      },
+    ]);
+    this.role = new IamRole(this, "role", {
+      provider,
+      name: functionName,
+      description: `Execution role of the Lambda function ${functionName}`,
+      assumeRolePolicy: assumeRole.json,
+    });
+    const logging = this.addPolicy("logging", [
+      {
+        sid: "WriteOwnLogGroup",
+        effect: "Allow",
+        actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        resources: [`${this.logGroup.arn}:*`],
+      },
+    ]);
+
+    const asset = new TerraformAsset(this, "code", {
+      path: bundleDir(props.entry),
+      type: AssetType.ARCHIVE,
+    });
+    this.function = new LambdaFunction(this, "function", {
+      provider,
+      functionName,
+      description: props.description,
+      role: this.role.arn,
+      runtime: FUNCTION_RUNTIME,
+      architectures: [FUNCTION_ARCHITECTURE],
+      handler: `${BUNDLE_FILE.replace(/\.js$/, "")}.handler`,
+      filename: asset.path,
+      sourceCodeHash: asset.assetHash,
+      timeout: props.timeoutSeconds ?? FUNCTION_TIMEOUT_SECONDS,
+      memorySize: props.memoryMb ?? FUNCTION_MEMORY_MB,
+      environment: {
+        variables: { ...props.environment, NODE_OPTIONS: "--enable-source-maps" },
+      },
+      loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name },
+      dependsOn: [this.logGroup, logging],
+    });
+  }
+
+  /**
+   * Adds an inline policy named `name` to the function's role.
+   * Statements must name specific actions and resources.
+   */
+  addPolicy(name: string, statements: readonly DataAwsIamPolicyDocumentStatement[]): IamRolePolicy {
+    const document = policyDocument(this, `${name}-policy-document`, this.provider, statements);
+    return new IamRolePolicy(this, `${name}-policy`, {
+      provider: this.provider,
+      name,
+      role: this.role.name,
+      policy: document.json,
+    });
+  }
+}

@@ -1,0 +1,127 @@
+import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping";
+import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
+import { Token } from "cdktf";
+import { Construct } from "constructs";
+import { consumerEnvironment, QueueRole } from "../lambdas/shared/metrics";
+import {
+  CONSUMER_QUEUE_ACTIONS,
+  FUNCTION_TIMEOUT_SECONDS,
+  VISIBILITY_TIMEOUT_FACTOR,
+  VISIBILITY_TIMEOUT_SECONDS,
+} from "./defaults";
+import { NodejsFunction } from "./nodejs-function";
+import { providerOf } from "./providers";
+
+/** Entry of the consumer handler, relative to the project root. */
+export const CONSUMER_ENTRY = "lambdas/consumer/index.ts";
+
+export interface QueueConsumerProps {
+  /** The queue to drain; the consumer is created in its region. */
+  readonly queue: SqsQueue;
+  /** Physical name of the function (and its role). */
+  readonly functionName: string;
+  /** Fan-out unit name `<prefix>-<stack>`: the `service` of every metric. */
+  readonly unitName: string;
+  /** Stack name, e.g. `primary`. */
+  readonly stack: string;
+  /** Role of the queue: tells the metrics of the active queue and the replicas apart. */
+  readonly role: QueueRole;
+  /**
+   * Whether the event source mapping polls. Replicas in `active-standby` mode are disabled,
+   * so they keep their messages until failover.
+   * @default true
+   */
+  readonly enabled?: boolean;
+  /**
+   * Records per invocation.
+   * @default 10
+   */
+  readonly batchSize?: number;
+  /**
+   * How long the poller waits to fill a batch, in seconds.
+   * @default 0
+   */
+  readonly batchingWindowSeconds?: number;
+  /**
+   * Maximum concurrent invocations for this queue (2..1000).
+   * @default 5
+   */
+  readonly maxConcurrency?: number;
+  /**
+   * Function timeout, in seconds; the queue's visibility timeout must be at least six times it.
+   * @default - 30 seconds
+   */
+  readonly timeoutSeconds?: number;
+  /**
+   * Function memory, in MB.
+   * @default - 256 MB
+   */
+  readonly memoryMb?: number;
+  /**
+   * Log retention, in days.
+   * @default - 14 days
+   */
+  readonly logRetentionDays?: number;
+}
+
+/**
+ * The Lambda consumer of one queue: the function, in the queue's region, and its event source
+ * mapping with partial batch responses. Its role may receive, delete and change visibility on
+ * this queue only.
+ */
+export class QueueConsumer extends Construct {
+  /** The consumer function, its role and log group. */
+  public readonly function: NodejsFunction;
+  /** The mapping that feeds the function from the queue. */
+  public readonly eventSourceMapping: LambdaEventSourceMapping;
+
+  constructor(scope: Construct, id: string, props: QueueConsumerProps) {
+    super(scope, id);
+    const { queue } = props;
+    const provider = providerOf(queue);
+    const timeout = props.timeoutSeconds ?? FUNCTION_TIMEOUT_SECONDS;
+    // The configured value; the plain getter answers a token that resolves only at apply.
+    const visibility = queue.visibilityTimeoutSecondsInput ?? VISIBILITY_TIMEOUT_SECONDS;
+    if (!Token.isUnresolved(visibility) && visibility < VISIBILITY_TIMEOUT_FACTOR * timeout) {
+      throw new Error(
+        `QueueConsumer ${props.functionName}: queue visibility timeout ${visibility} s is below ${VISIBILITY_TIMEOUT_FACTOR} x function timeout ${timeout} s; allowed: at least ${VISIBILITY_TIMEOUT_FACTOR * timeout} s`,
+      );
+    }
+
+    this.function = new NodejsFunction(this, "function", {
+      provider,
+      functionName: props.functionName,
+      entry: CONSUMER_ENTRY,
+      description: `Drains ${props.role} queue of ${props.unitName} and records per-leg latency`,
+      environment: consumerEnvironment({
+        unitName: props.unitName,
+        stack: props.stack,
+        role: props.role,
+      }),
+      timeoutSeconds: timeout,
+      memoryMb: props.memoryMb,
+      logRetentionDays: props.logRetentionDays,
+    });
+    const queueAccess = this.function.addPolicy("consume-queue", [
+      {
+        sid: "ConsumeOwnQueue",
+        effect: "Allow",
+        actions: CONSUMER_QUEUE_ACTIONS,
+        resources: [queue.arn],
+      },
+    ]);
+
+    this.eventSourceMapping = new LambdaEventSourceMapping(this, "event-source-mapping", {
+      provider,
+      eventSourceArn: queue.arn,
+      functionName: this.function.function.arn,
+      enabled: props.enabled ?? true,
+      batchSize: props.batchSize ?? 10,
+      maximumBatchingWindowInSeconds: props.batchingWindowSeconds ?? 0,
+      functionResponseTypes: ["ReportBatchItemFailures"],
+      scalingConfig: { maximumConcurrency: props.maxConcurrency ?? 5 },
+      // Lambda checks the role's queue permissions when the mapping is created.
+      dependsOn: [queueAccess],
+    });
+  }
+}
