@@ -199,6 +199,9 @@ describe.each(config.units.map((u) => [u.stack, u] as const))("stack %s", (name,
         "delivery_dlq_urls",
         "consumer_function_names",
         "consumer_log_group_names",
+        "api_url",
+        "messages_url",
+        "health_url",
       ].sort(),
     );
     expect(json.output.region.value).toBe(home);

@@ -210,6 +210,20 @@ describeIfPlan("offline terraform plan", () => {
       );
     });
 
+    it("when the API is planned outside the home region", () => {
+      const plan = primary();
+      for (const r of resourcesOf(plan).filter((x) => x.type.startsWith("aws_api_gateway"))) {
+        (r as { provider_config_key: string }).provider_config_key = "aws.us-west-2";
+      }
+      const problems = problemsOf(plan).join("\n");
+      expect(problems).toMatch(
+        /aws_api_gateway_rest_api\.producer-api_[0-9A-F]+: planned in us-west-2; expected home us-east-1/,
+      );
+      expect(problems).toMatch(
+        /aws_api_gateway_integration\..*: planned in us-west-2 but uri is aws_lambda_function\..* in us-east-1/,
+      );
+    });
+
     it("when a resource type has no wiring rule", () => {
       const plan = primary();
       resourcesOf(plan).push({

@@ -63,6 +63,10 @@ export interface FanoutConfig {
     readonly visibilityTimeoutSeconds: number;
   };
   readonly logRetentionDays: number;
+  readonly api: {
+    readonly throttleRateLimit: number;
+    readonly throttleBurstLimit: number;
+  };
   readonly backend: BackendConfig;
 }
 
@@ -184,6 +188,10 @@ export function loadConfig(sources: ConfigSources = {}): FanoutConfig {
       visibilityTimeoutSeconds: s.consumerTimeoutSeconds * VISIBILITY_TIMEOUT_FACTOR,
     },
     logRetentionDays: s.logRetentionDays,
+    api: {
+      throttleRateLimit: s.apiThrottleRateLimit,
+      throttleBurstLimit: s.apiThrottleBurstLimit,
+    },
     backend:
       s.stateBucket === ""
         ? { kind: "local" }

@@ -320,6 +320,22 @@ export const SETTINGS = {
     "Receives before a message moves to its queue's dead-letter queue.",
   ),
   logRetentionDays,
+  apiThrottleRateLimit: integer(
+    "apiThrottleRateLimit",
+    "FANOUT_API_THROTTLE_RATE_LIMIT",
+    100,
+    1,
+    10000,
+    "Steady-state requests per second the producer API accepts on each method.",
+  ),
+  apiThrottleBurstLimit: integer(
+    "apiThrottleBurstLimit",
+    "FANOUT_API_THROTTLE_BURST_LIMIT",
+    200,
+    1,
+    5000,
+    "Burst of requests the producer API accepts on each method.",
+  ),
   stateBucket: text(
     "stateBucket",
     "FANOUT_STATE_BUCKET",

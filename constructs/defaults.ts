@@ -65,3 +65,9 @@ export const CONSUMER_QUEUE_ACTIONS = [
   "sqs:ChangeMessageVisibility",
   "sqs:GetQueueAttributes",
 ];
+
+/** Stage of every producer API. */
+export const API_STAGE_NAME = "v1";
+
+/** Timeout of the producer API function: API Gateway gives up at 29 s; SNS answers in far less. */
+export const API_TIMEOUT_SECONDS = 10;

@@ -6,6 +6,7 @@ import { QueueNames, QueueRole } from "../config/names";
 import { EncryptedQueue } from "../constructs/encrypted-queue";
 import { FanoutTopic } from "../constructs/fanout-topic";
 import { NodejsFunction } from "../constructs/nodejs-function";
+import { ProducerApi } from "../constructs/producer-api";
 import { RegionalProviders } from "../constructs/providers";
 import { QueueConsumer } from "../constructs/queue-consumer";
 import { QueueSubscription } from "../constructs/queue-subscription";
@@ -38,6 +39,8 @@ export class FanoutStack extends TerraformStack {
   public readonly topic: FanoutTopic;
   /** The active queue first, then the replicas in configuration order. */
   public readonly queues: readonly UnitQueue[];
+  /** The producers' REST API in the home region. */
+  public readonly api: ProducerApi;
 
   constructor(scope: Construct, props: FanoutStackProps) {
     const { config, unit } = props;
@@ -103,6 +106,16 @@ export class FanoutStack extends TerraformStack {
       };
     });
 
+    this.api = new ProducerApi(this, "producer-api", {
+      topic: this.topic.topic,
+      apiName: unit.names.api,
+      functionName: unit.names.apiFunction,
+      stack: unit.stack,
+      throttleRateLimit: config.api.throttleRateLimit,
+      throttleBurstLimit: config.api.throttleBurstLimit,
+      logRetentionDays: config.logRetentionDays,
+    });
+
     this.addOutputs(unit);
   }
 
@@ -144,6 +157,15 @@ export class FanoutStack extends TerraformStack {
       consumer_log_group_names: {
         value: byRegion(this.queues, (q) => q.consumer.logGroup.name),
         description: "Log group of the consumer function of the queue in each region",
+      },
+      api_url: { value: this.api.url, description: "Base URL of the producer API stage" },
+      messages_url: {
+        value: `${this.api.url}/messages`,
+        description: "POST a JSON message here, SigV4-signed (service execute-api)",
+      },
+      health_url: {
+        value: `${this.api.url}/health`,
+        description: "GET for the unit's health (no auth; usable by a Route 53 health check)",
       },
     };
     for (const [id, output] of Object.entries(outputs)) {

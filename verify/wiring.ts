@@ -32,10 +32,17 @@ export const SAME_REGION_AS: Readonly<Record<string, readonly string[]>> = {
   aws_lambda_event_source_mapping: ["event_source_arn", "function_name"],
   aws_lambda_function: ["logging_config"],
   aws_cloudwatch_log_group: [], // placed by the function that logs to it (see section 4)
+  aws_api_gateway_resource: ["rest_api_id"],
+  aws_api_gateway_method: ["rest_api_id"],
+  aws_api_gateway_integration: ["rest_api_id", "uri"],
+  aws_api_gateway_deployment: ["rest_api_id"],
+  aws_api_gateway_stage: ["rest_api_id"],
+  aws_api_gateway_method_settings: ["rest_api_id"],
+  aws_lambda_permission: ["function_name", "source_arn"],
 };
 
-/** Resource types whose region follows from the design alone (see `expectedRegion`). */
-export const PLACED_BY_DESIGN = ["aws_sns_topic", "aws_sqs_queue"] as const;
+/** Resource types that live in the home region, by design. */
+export const HOME_TYPES: readonly string[] = ["aws_sns_topic", "aws_api_gateway_rest_api"];
 
 /** Global (region-less) resource types. */
 export const GLOBAL_TYPES: readonly string[] = ["aws_iam_role", "aws_iam_role_policy"];
@@ -125,9 +132,9 @@ export function checkWiring(plan: PlanJson, expect: WiringExpectation): WiringPr
       fail(r.address, `planned in ${region}, which is not a configured region`);
     }
     if (r.mode === "data" || GLOBAL_TYPES.includes(r.type)) continue;
-    if (r.type === "aws_sns_topic") {
+    if (HOME_TYPES.includes(r.type)) {
       if (region !== expect.homeRegion) {
-        fail(r.address, `topic planned in ${region}; expected home ${expect.homeRegion}`);
+        fail(r.address, `planned in ${region}; expected home ${expect.homeRegion}`);
       }
     } else if (r.type === "aws_sqs_queue") {
       const name = String(constant(r.expressions?.name));

@@ -69,3 +69,22 @@ export function readConfig(env: NodeJS.ProcessEnv): ConfigResult {
   if (problems.length > 0) return { ok: false, problems };
   return { ok: true, config: { topicArn, topicName, stack, service, region } };
 }
+
+/** What the infrastructure knows about the producer API function. */
+export interface ProducerApiEnvironmentProps {
+  /** ARN of the stack's topic (a Terraform reference at synth). */
+  readonly topicArn: string;
+  /** Stack name, e.g. `primary`. */
+  readonly stack: string;
+  /** Service name of the logs, e.g. `fanout-primary-api`. */
+  readonly service: string;
+}
+
+/** The environment variables the stack sets on the function, keyed by the names read above. */
+export function producerApiEnvironment(props: ProducerApiEnvironmentProps): Record<string, string> {
+  return {
+    [ENV_TOPIC_ARN]: props.topicArn,
+    [ENV_STACK]: props.stack,
+    [ENV_SERVICE_NAME]: props.service,
+  };
+}
