@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { formatMs, percentile, percentiles } from "../stats";
-import { formatTable } from "../table";
+import { countByStack, formatTable, seqRanges } from "../format";
 
 describe("percentile", () => {
   it("uses the nearest rank", () => {
@@ -45,5 +45,16 @@ describe("formatTable", () => {
         [1],
       ),
     ).toBe(["name   n", "a      1", "bbb   22"].join("\n"));
+  });
+});
+
+describe("seqRanges and countByStack", () => {
+  it("compacts seq numbers into ranges", () => {
+    expect(seqRanges([9, 1, 2, 3, 7, 10])).toBe("1-3, 7, 9-10");
+    expect(seqRanges([])).toBe("");
+  });
+  it("counts per stack in first-seen order", () => {
+    expect(countByStack([{ stack: "b" }, { stack: "a" }, { stack: "b" }])).toBe("b 2, a 1");
+    expect(countByStack([])).toBe("none");
   });
 });
