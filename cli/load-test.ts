@@ -208,7 +208,7 @@ export function formatLoadTestSummary(result: LoadTestResult, batchSize: number)
   }
   for (const f of result.failed) {
     lines.push(
-      `failed: seq ${f.seq} (entry m${f.seq}) on ${f.stack} after ${f.attempts} attempts: ${f.reason}`,
+      `failed: seq ${f.seq} (entry m${f.seq}) on ${f.stack} after ${f.attempts} ${f.attempts === 1 ? "attempt" : "attempts"}: ${f.reason}`,
     );
   }
   if (result.notSent.length > 0) lines.push(`not sent: seq ${seqRanges(result.notSent)}`);
