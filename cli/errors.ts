@@ -47,8 +47,7 @@ export function isFatalError(err: unknown): boolean {
     name === "ExpiredTokenException" ||
     name === "ExpiredToken" ||
     name === "UnrecognizedClientException" ||
-    name === "InvalidClientTokenId" ||
-    name === "UsageError"
+    name === "InvalidClientTokenId"
   );
 }
 

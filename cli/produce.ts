@@ -65,11 +65,16 @@ export async function produce(options: ProduceOptions): Promise<ProduceResult> {
   let failedSends = 0;
   let seq = 0;
 
-  /** Sends queued messages in order; stops at a failure unless it moved to another target. */
+  /**
+   * Sends queued messages in order. Stops at a failure, unless it moved to a target that has not
+   * failed in this tick: when every target fails, each gets one failed send per tick, no more.
+   */
   async function drain(): Promise<void> {
+    const failedHere = new Set<number>();
     while (outbox.length > 0 && !stop.aborted) {
       const message = outbox[0];
       const { index, target } = controller.current();
+      if (failedHere.has(index)) return;
       const attempt = (attempts.get(message.seq) ?? 0) + 1;
       attempts.set(message.seq, attempt);
       const label = `seq ${message.seq}  ${targetLabel(target)}`;
@@ -106,6 +111,7 @@ export async function produce(options: ProduceOptions): Promise<ProduceResult> {
         reason = describeError(err);
       }
       failedSends += 1;
+      failedHere.add(index);
       print(`${label}  FAILED after ${Date.now() - sentAt} ms: ${reason}${resent}`);
       if (!controller.record(index, { ok: false, reason })) return;
     }

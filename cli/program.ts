@@ -211,7 +211,10 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
     if (options.failover && ordered.length < 2) {
       throw new UsageError("--failover needs at least two stacks");
     }
-    const targets = ordered.map((stack) => targetOf(stack, options.via, options.failBack === true));
+    // Only the first stack's health endpoint is polled (for fail-back).
+    const targets = ordered.map((stack, i) =>
+      targetOf(stack, options.via, options.failBack === true && i === 0),
+    );
     const sender = createSender(
       options.via,
       { aws: aws(), http: deps.http, credentials: deps.credentials },

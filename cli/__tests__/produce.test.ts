@@ -189,6 +189,15 @@ describe("produce failover", () => {
     expect(result.undelivered).toEqual([]);
   });
 
+  it("tries each stack once per tick when every stack is down", async () => {
+    snsMock.on(PublishCommand).rejects(unavailable());
+    const { options } = setUp({ failover: true, durationMs: 3000 });
+    const controller = new FailoverController(options.controller.targets, 1, () => undefined);
+    const result = await drive(produce({ ...options, controller }));
+    expect(snsMock.commandCalls(PublishCommand)).toHaveLength(6); // 3 ticks x 2 stacks
+    expect(result.undelivered.map((m) => m.seq)).toEqual([1, 2, 3]);
+  });
+
   it("counts a send that times out as a failure", async () => {
     snsMock
       .on(PublishCommand)

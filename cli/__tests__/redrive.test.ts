@@ -116,11 +116,9 @@ describe("redrive", () => {
   it("fails with the task's reason when the move fails", async () => {
     sqsMock.on(GetQueueAttributesCommand).resolves({ Attributes: { QueueArn: REPLICA_DLQ_ARN } });
     sqsMock.on(StartMessageMoveTaskCommand).resolves({ TaskHandle: "h" });
-    sqsMock
-      .on(ListMessageMoveTasksCommand)
-      .resolves({
-        Results: [{ Status: "FAILED", FailureReason: "AWS.SimpleQueueService.NonExistentQueue" }],
-      });
+    sqsMock.on(ListMessageMoveTasksCommand).resolves({
+      Results: [{ Status: "FAILED", FailureReason: "AWS.SimpleQueueService.NonExistentQueue" }],
+    });
     const { opts } = options();
     await expect(drive(redrive(opts))).rejects.toThrow(
       "message move task ended FAILED: AWS.SimpleQueueService.NonExistentQueue",
