@@ -5,9 +5,9 @@
  */
 import { describeError, isFatalError } from "./errors";
 import type { FailoverController } from "./failover-controller";
+import { countByStack, seqRanges } from "./format";
 import { formatDuration } from "./parse";
 import { targetLabel, type Message, type Sender } from "./senders";
-import { countByStack, seqRanges } from "./format";
 import { formatPercentiles, percentiles } from "./stats";
 import { sleep, withTimeout } from "./timing";
 
