@@ -132,91 +132,92 @@ export function batchResults(messages: readonly Message[], answer: BatchAnswer):
  * call); the API takes one message per call either way.
  */
 export function createSender(via: Via, deps: SenderDeps, batch: boolean): Sender {
+  const { aws } = deps;
   switch (via) {
     case "sns":
-      return batch ? snsBatchSender(deps.aws) : snsSender(deps.aws);
+      return batch
+        ? batched(via, (target, messages, abortSignal) =>
+            aws.sns(target.region).send(
+              new PublishBatchCommand({
+                TopicArn: target.address,
+                PublishBatchRequestEntries: messages.map((message) => ({
+                  Id: entryId(message),
+                  Message: messageBody(message),
+                })),
+              }),
+              { abortSignal },
+            ),
+          )
+        : oneByOne(via, async (target, message, abortSignal) => {
+            const answer = await aws
+              .sns(target.region)
+              .send(
+                new PublishCommand({ TopicArn: target.address, Message: messageBody(message) }),
+                { abortSignal },
+              );
+            return { seq: message.seq, ok: true, messageId: answer.MessageId ?? "" };
+          });
     case "sqs":
-      return batch ? sqsBatchSender(deps.aws) : sqsSender(deps.aws);
+      return batch
+        ? batched(via, (target, messages, abortSignal) =>
+            aws.sqs(target.region).send(
+              new SendMessageBatchCommand({
+                QueueUrl: target.address,
+                Entries: messages.map((message) => ({
+                  Id: entryId(message),
+                  MessageBody: messageBody(message),
+                })),
+              }),
+              { abortSignal },
+            ),
+          )
+        : oneByOne(via, async (target, message, abortSignal) => {
+            const answer = await aws.sqs(target.region).send(
+              new SendMessageCommand({
+                QueueUrl: target.address,
+                MessageBody: messageBody(message),
+              }),
+              { abortSignal },
+            );
+            return { seq: message.seq, ok: true, messageId: answer.MessageId ?? "" };
+          });
     case "api":
-      return apiSender(deps.http, deps.credentials);
+      return oneByOne(via, (target, message, signal) =>
+        postMessage(deps.http, deps.credentials(), target, message, signal),
+      );
   }
 }
 
-function snsSender(aws: AwsClients): Sender {
+/** A sender making one call per message. */
+function oneByOne(
+  via: Via,
+  call: (target: Target, message: Message, signal?: AbortSignal) => Promise<EntryResult>,
+): Sender {
   return {
-    via: "sns",
+    via,
     batchSize: 1,
     async send(target, messages, signal) {
       const results: EntryResult[] = [];
-      for (const message of messages) {
-        const answer = await aws
-          .sns(target.region)
-          .send(new PublishCommand({ TopicArn: target.address, Message: messageBody(message) }), {
-            abortSignal: signal,
-          });
-        results.push({ seq: message.seq, ok: true, messageId: answer.MessageId ?? "" });
-      }
+      for (const message of messages) results.push(await call(target, message, signal));
       return results;
     },
   };
 }
 
-function snsBatchSender(aws: AwsClients): Sender {
+/** A sender making one batch call (SNS PublishBatch, SQS SendMessageBatch) per 10 messages. */
+function batched(
+  via: Via,
+  call: (
+    target: Target,
+    messages: readonly Message[],
+    signal?: AbortSignal,
+  ) => Promise<BatchAnswer>,
+): Sender {
   return {
-    via: "sns",
+    via,
     batchSize: MAX_BATCH,
     async send(target, messages, signal) {
-      const answer = await aws.sns(target.region).send(
-        new PublishBatchCommand({
-          TopicArn: target.address,
-          PublishBatchRequestEntries: messages.map((message) => ({
-            Id: entryId(message),
-            Message: messageBody(message),
-          })),
-        }),
-        { abortSignal: signal },
-      );
-      return batchResults(messages, answer);
-    },
-  };
-}
-
-function sqsSender(aws: AwsClients): Sender {
-  return {
-    via: "sqs",
-    batchSize: 1,
-    async send(target, messages, signal) {
-      const results: EntryResult[] = [];
-      for (const message of messages) {
-        const answer = await aws
-          .sqs(target.region)
-          .send(
-            new SendMessageCommand({ QueueUrl: target.address, MessageBody: messageBody(message) }),
-            { abortSignal: signal },
-          );
-        results.push({ seq: message.seq, ok: true, messageId: answer.MessageId ?? "" });
-      }
-      return results;
-    },
-  };
-}
-
-function sqsBatchSender(aws: AwsClients): Sender {
-  return {
-    via: "sqs",
-    batchSize: MAX_BATCH,
-    async send(target, messages, signal) {
-      const answer = await aws.sqs(target.region).send(
-        new SendMessageBatchCommand({
-          QueueUrl: target.address,
-          Entries: messages.map((message) => ({
-            Id: entryId(message),
-            MessageBody: messageBody(message),
-          })),
-        }),
-        { abortSignal: signal },
-      );
-      return batchResults(messages, answer);
+      return batchResults(messages, await call(target, messages, signal));
     },
   };
 }
@@ -285,47 +286,40 @@ export async function signApiRequest(options: {
   return signed.headers;
 }
 
-function apiSender(httpClient: HttpClient, credentials: () => Credentials): Sender {
-  return {
-    via: "api",
-    batchSize: 1,
-    async send(target, messages, signal) {
-      const results: EntryResult[] = [];
-      for (const message of messages) {
-        const body = messageBody(message);
-        const headers = await signApiRequest({
-          method: "POST",
-          url: target.address,
-          region: target.region,
-          headers: { "content-type": "application/json" },
-          body,
-          credentials: credentials(),
-        });
-        const response = await httpClient({
-          method: "POST",
-          url: target.address,
-          headers,
-          body,
-          signal,
-        });
-        if (response.status === 429 || response.status >= 500) {
-          throw new ApiError(response.status, errorDetail(response.body));
-        }
-        if (response.status < 200 || response.status > 299) {
-          const reason = new ApiError(response.status, errorDetail(response.body)).message;
-          results.push({ seq: message.seq, ok: false, reason, senderFault: true });
-          continue;
-        }
-        let messageId = "";
-        try {
-          const parsed = JSON.parse(response.body) as { messageId?: unknown };
-          if (typeof parsed.messageId === "string") messageId = parsed.messageId;
-        } catch {
-          // a 2xx without a JSON body still means accepted; the id stays unknown
-        }
-        results.push({ seq: message.seq, ok: true, messageId });
-      }
-      return results;
-    },
-  };
+/**
+ * POSTs one message to the stack's API, signed with SigV4. 2xx is success; 429 and 5xx throw
+ * (worth retrying elsewhere); other 4xx are the caller's fault and answered as such.
+ */
+async function postMessage(
+  httpClient: HttpClient,
+  credentials: Credentials,
+  target: Target,
+  message: Message,
+  signal?: AbortSignal,
+): Promise<EntryResult> {
+  const body = messageBody(message);
+  const headers = await signApiRequest({
+    method: "POST",
+    url: target.address,
+    region: target.region,
+    headers: { "content-type": "application/json" },
+    body,
+    credentials,
+  });
+  const response = await httpClient({ method: "POST", url: target.address, headers, body, signal });
+  if (response.status === 429 || response.status >= 500) {
+    throw new ApiError(response.status, errorDetail(response.body));
+  }
+  if (response.status < 200 || response.status > 299) {
+    const reason = new ApiError(response.status, errorDetail(response.body)).message;
+    return { seq: message.seq, ok: false, reason, senderFault: true };
+  }
+  let messageId = "";
+  try {
+    const parsed = JSON.parse(response.body) as { messageId?: unknown };
+    if (typeof parsed.messageId === "string") messageId = parsed.messageId;
+  } catch {
+    // a 2xx without a JSON body still means accepted; the id stays unknown
+  }
+  return { seq: message.seq, ok: true, messageId };
 }
