@@ -3,9 +3,11 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 
 import { createAwsClients, type AwsClients } from "../aws";
+import { FailoverController, type FailBackOptions } from "../failover-controller";
 import type { HttpClient, HttpRequest, HttpResponse } from "../http";
 import { OutputsFile } from "../outputs";
 import type { CliDeps } from "../program";
+import { createSender, targetOf, type Via } from "../senders";
 
 export const ACCOUNT = "123456789012";
 export const TEST_CREDENTIALS = {
@@ -131,4 +133,43 @@ export async function drive<T>(promise: Promise<T>, stepMs = 50, limitMs = 3_600
     await jest.advanceTimersByTimeAsync(stepMs);
   }
   return promise;
+}
+
+export interface RigOptions {
+  /** @default - sns */
+  readonly via?: Via;
+  /** Primary then secondary; else primary alone. */
+  readonly failover?: boolean;
+  /** @default - 3 */
+  readonly threshold?: number;
+  readonly failBack?: FailBackOptions;
+  /** Serves --via api. @default - answers 500 */
+  readonly http?: HttpClient;
+}
+
+/** What produce and load-test need to send: a failover controller, a sender, captured lines. */
+export function sendingRig(options: RigOptions, batch: boolean) {
+  const file = outputsFile();
+  const via = options.via ?? "sns";
+  const stacks = options.failover ? file.ordered() : [file.stack("primary")];
+  const lines: string[] = [];
+  const print = (line: string): void => {
+    lines.push(line);
+  };
+  const controller = new FailoverController(
+    stacks.map((stack, i) => targetOf(stack, via, i === 0)),
+    options.threshold ?? 3,
+    print,
+    options.failBack,
+  );
+  const sender = createSender(
+    via,
+    {
+      aws: testClients(),
+      http: options.http ?? fakeHttp(() => ({ status: 500, body: "" })).client,
+      credentials: () => TEST_CREDENTIALS,
+    },
+    batch,
+  );
+  return { controller, sender, lines, print };
 }

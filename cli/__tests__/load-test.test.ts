@@ -6,11 +6,9 @@ import {
 } from "@aws-sdk/client-sns";
 import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { mockClient } from "aws-sdk-client-mock";
-import { FailoverController } from "../failover-controller";
 import { formatLoadTestSummary, loadTest, type LoadTestOptions } from "../load-test";
 import { lineProgress } from "../progress";
-import { createSender, targetOf, type Via } from "../senders";
-import { fakeHttp, outputsFile, testClients } from "./helpers";
+import { fakeHttp, sendingRig, type RigOptions } from "./helpers";
 
 const snsMock = mockClient(SNSClient);
 const sqsMock = mockClient(SQSClient);
@@ -31,35 +29,8 @@ const allOk = (input: PublishBatchCommandInput): PublishBatchCommandOutput =>
     Failed: [],
   }) as unknown as PublishBatchCommandOutput;
 
-function setUp(
-  overrides: Partial<LoadTestOptions> & {
-    via?: Via;
-    failover?: boolean;
-    threshold?: number;
-    http?: ReturnType<typeof fakeHttp>["client"];
-  } = {},
-) {
-  const file = outputsFile();
-  const via = overrides.via ?? "sns";
-  const stacks = overrides.failover ? file.ordered() : [file.stack("primary")];
-  const lines: string[] = [];
-  const log = (line: string): void => {
-    lines.push(line);
-  };
-  const controller = new FailoverController(
-    stacks.map((s) => targetOf(s, via)),
-    overrides.threshold ?? 3,
-    log,
-  );
-  const sender = createSender(
-    via,
-    {
-      aws: testClients(),
-      http: overrides.http ?? fakeHttp(() => ({ status: 500, body: "" })).client,
-      credentials: () => ({ accessKeyId: "AKID", secretAccessKey: "secret" }),
-    },
-    true,
-  );
+function setUp(overrides: Partial<LoadTestOptions> & RigOptions = {}) {
+  const { controller, sender, lines, print } = sendingRig(overrides, true);
   const options: LoadTestOptions = {
     controller,
     sender,
@@ -68,7 +39,7 @@ function setUp(
     concurrency: 4,
     timeoutMs: 1000,
     maxAttempts: 3,
-    progress: lineProgress(log),
+    progress: lineProgress(print),
     stop: new AbortController().signal,
     random: () => 0, // no backoff wait in tests
     ...overrides,

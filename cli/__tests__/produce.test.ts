@@ -1,9 +1,8 @@
 import { PublishCommand, SNSClient, type PublishCommandInput } from "@aws-sdk/client-sns";
 import { mockClient } from "aws-sdk-client-mock";
-import { FailoverController, type FailBackOptions } from "../failover-controller";
+import { FailoverController } from "../failover-controller";
 import { formatProduceSummary, produce, type ProduceOptions } from "../produce";
-import { createSender, targetOf, type Via } from "../senders";
-import { drive, fakeHttp, outputsFile, testClients } from "./helpers";
+import { drive, fakeHttp, sendingRig, type RigOptions } from "./helpers";
 
 const snsMock = mockClient(SNSClient);
 const PRIMARY_TOPIC = "arn:aws:sns:us-east-1:123456789012:fanout-primary-topic";
@@ -16,36 +15,8 @@ beforeEach(() => {
 });
 afterEach(() => jest.useRealTimers());
 
-function setUp(
-  overrides: Partial<ProduceOptions> & {
-    via?: Via;
-    failover?: boolean;
-    failBack?: FailBackOptions;
-    http?: ReturnType<typeof fakeHttp>["client"];
-  } = {},
-) {
-  const file = outputsFile();
-  const via = overrides.via ?? "sns";
-  const stacks = overrides.failover ? file.ordered() : [file.stack("primary")];
-  const lines: string[] = [];
-  const print = (line: string): void => {
-    lines.push(line);
-  };
-  const controller = new FailoverController(
-    stacks.map((s) => targetOf(s, via, true)),
-    3,
-    print,
-    overrides.failBack,
-  );
-  const sender = createSender(
-    via,
-    {
-      aws: testClients(),
-      http: overrides.http ?? fakeHttp(() => ({ status: 500, body: "" })).client,
-      credentials: () => ({ accessKeyId: "AKID", secretAccessKey: "secret" }),
-    },
-    false,
-  );
+function setUp(overrides: Partial<ProduceOptions> & RigOptions = {}) {
+  const { controller, sender, lines, print } = sendingRig(overrides, false);
   const options: ProduceOptions = {
     controller,
     sender,
