@@ -1,0 +1,42 @@
+/**
+ * Entry point of the `fanout` tool: `ts-node cli/main.ts <command> [options]`. It only connects
+ * the real process (streams, AWS SDK, HTTP, Ctrl-C) to `runCli`.
+ */
+import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
+import { createAwsClients, type Credentials } from "./aws";
+import { EXIT } from "./errors";
+import { nodeHttpClient } from "./http";
+import { runCli } from "./program";
+
+function main(): void {
+  let credentials: Credentials | undefined;
+  const sharedCredentials = (): Credentials => (credentials ??= fromNodeProviderChain());
+  let interrupts = 0;
+  runCli(process.argv.slice(2), {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    aws: () => createAwsClients(sharedCredentials()),
+    credentials: sharedCredentials,
+    http: nodeHttpClient,
+    onInterrupt: (handler) => {
+      const listener = (): void => {
+        interrupts += 1;
+        if (interrupts > 1) process.exit(EXIT.interrupted);
+        handler();
+      };
+      process.on("SIGINT", listener);
+      return () => process.off("SIGINT", listener);
+    },
+  }).then(
+    (code) => {
+      // Exit once the output is flushed; idle keep-alive sockets must not hold the process.
+      process.stdout.write("", () => process.exit(code));
+    },
+    (err: unknown) => {
+      process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(EXIT.failure);
+    },
+  );
+}
+
+main();

@@ -1,0 +1,325 @@
+/**
+ * Sending test messages to one stack, by one of three paths: SNS (the topic), the stack's REST
+ * API (SigV4-signed), or SQS directly (the active queue, bypassing SNS).
+ */
+import { PublishBatchCommand, PublishCommand } from "@aws-sdk/client-sns";
+import { SendMessageBatchCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
+import { Sha256 } from "@aws-crypto/sha256-js";
+import { SignatureV4 } from "@smithy/signature-v4";
+import type { AwsClients, Credentials } from "./aws";
+import type { HttpClient } from "./http";
+import { regionOfQueueUrl, type StackOutputs } from "./outputs";
+
+/** How messages travel. */
+export const VIAS = ["sns", "api", "sqs"] as const;
+export type Via = (typeof VIAS)[number];
+
+/** The test message. `recorded_at` is the producer's clock in epoch milliseconds. */
+export interface Message {
+  readonly recorded_at: number;
+  readonly seq: number;
+  readonly producer: string;
+}
+
+/** Where one stack receives messages for a given path. */
+export interface Target {
+  /** Stack name. */
+  readonly stack: string;
+  /** Region the call goes to. */
+  readonly region: string;
+  /** Topic ARN (sns), queue URL (sqs) or `POST /messages` URL (api). */
+  readonly address: string;
+  /** The stack's `GET /health` URL, when known. */
+  readonly healthUrl?: string;
+}
+
+/** `primary/us-east-1`. */
+export function targetLabel(target: Target): string {
+  return `${target.stack}/${target.region}`;
+}
+
+/** The target of a stack for a path; requires only the outputs that path needs. */
+export function targetOf(stack: StackOutputs, via: Via, withHealth = false): Target {
+  const region = stack.region();
+  const healthUrl = withHealth ? stack.string("health_url") : undefined;
+  switch (via) {
+    case "sns":
+      return { stack: stack.name, region, address: stack.string("topic_arn"), healthUrl };
+    case "api":
+      return { stack: stack.name, region, address: stack.string("messages_url"), healthUrl };
+    case "sqs": {
+      const url = stack.string("active_queue_url");
+      return { stack: stack.name, region: regionOfQueueUrl(url, region), address: url, healthUrl };
+    }
+  }
+}
+
+/** Result of one message in a call that returned. */
+export type EntryResult =
+  | { readonly seq: number; readonly ok: true; readonly messageId: string }
+  | {
+      readonly seq: number;
+      readonly ok: false;
+      /** Why it failed, one line. */
+      readonly reason: string;
+      /** The request itself was wrong: sending it again cannot succeed. */
+      readonly senderFault: boolean;
+    };
+
+export interface Sender {
+  readonly via: Via;
+  /** Most messages per call. */
+  readonly batchSize: number;
+  /**
+   * Sends messages (at most `batchSize`) in one call. Answers one result per message when the call
+   * returned; throws when the call itself failed (network, throttling, server error, timeout).
+   */
+  send(target: Target, messages: readonly Message[], signal?: AbortSignal): Promise<EntryResult[]>;
+}
+
+export interface SenderDeps {
+  readonly aws: AwsClients;
+  readonly http: HttpClient;
+  /** Credentials for signing API calls; called on the first API call. */
+  readonly credentials: () => Credentials;
+}
+
+/** SNS and SQS batch calls take at most 10 entries. */
+export const MAX_BATCH = 10;
+
+export function messageBody(message: Message): string {
+  return JSON.stringify({
+    recorded_at: message.recorded_at,
+    seq: message.seq,
+    producer: message.producer,
+  });
+}
+
+/** Batch entry id of a message; unique in a batch, `[A-Za-z0-9_-]`. */
+function entryId(message: Message): string {
+  return `m${message.seq}`;
+}
+
+interface BatchAnswer {
+  readonly Successful?: readonly { Id?: string; MessageId?: string }[];
+  readonly Failed?: readonly {
+    Id?: string;
+    Code?: string;
+    Message?: string;
+    SenderFault?: boolean;
+  }[];
+}
+
+/** Matches a batch answer (SNS PublishBatch or SQS SendMessageBatch) to the messages sent. */
+export function batchResults(messages: readonly Message[], answer: BatchAnswer): EntryResult[] {
+  const ok = new Map((answer.Successful ?? []).map((entry) => [entry.Id, entry]));
+  const failed = new Map((answer.Failed ?? []).map((entry) => [entry.Id, entry]));
+  return messages.map((message): EntryResult => {
+    const id = entryId(message);
+    const success = ok.get(id);
+    if (success) return { seq: message.seq, ok: true, messageId: success.MessageId ?? "" };
+    const failure = failed.get(id);
+    if (failure) {
+      const reason = [failure.Code, failure.Message].filter(Boolean).join(": ") || "failed";
+      return { seq: message.seq, ok: false, reason, senderFault: failure.SenderFault === true };
+    }
+    return { seq: message.seq, ok: false, reason: "no result for entry", senderFault: false };
+  });
+}
+
+/**
+ * A sender for a path. With `batch`, SNS and SQS use their batch calls (up to 10 messages per
+ * call); the API takes one message per call either way.
+ */
+export function createSender(via: Via, deps: SenderDeps, batch: boolean): Sender {
+  const { aws } = deps;
+  switch (via) {
+    case "sns":
+      return batch
+        ? batched(via, (target, messages, abortSignal) =>
+            aws.sns(target.region).send(
+              new PublishBatchCommand({
+                TopicArn: target.address,
+                PublishBatchRequestEntries: messages.map((message) => ({
+                  Id: entryId(message),
+                  Message: messageBody(message),
+                })),
+              }),
+              { abortSignal },
+            ),
+          )
+        : oneByOne(via, async (target, message, abortSignal) => {
+            const answer = await aws
+              .sns(target.region)
+              .send(
+                new PublishCommand({ TopicArn: target.address, Message: messageBody(message) }),
+                { abortSignal },
+              );
+            return { seq: message.seq, ok: true, messageId: answer.MessageId ?? "" };
+          });
+    case "sqs":
+      return batch
+        ? batched(via, (target, messages, abortSignal) =>
+            aws.sqs(target.region).send(
+              new SendMessageBatchCommand({
+                QueueUrl: target.address,
+                Entries: messages.map((message) => ({
+                  Id: entryId(message),
+                  MessageBody: messageBody(message),
+                })),
+              }),
+              { abortSignal },
+            ),
+          )
+        : oneByOne(via, async (target, message, abortSignal) => {
+            const answer = await aws.sqs(target.region).send(
+              new SendMessageCommand({
+                QueueUrl: target.address,
+                MessageBody: messageBody(message),
+              }),
+              { abortSignal },
+            );
+            return { seq: message.seq, ok: true, messageId: answer.MessageId ?? "" };
+          });
+    case "api":
+      return oneByOne(via, (target, message, signal) =>
+        postMessage(deps.http, deps.credentials(), target, message, signal),
+      );
+  }
+}
+
+/** A sender making one call per message. */
+function oneByOne(
+  via: Via,
+  call: (target: Target, message: Message, signal?: AbortSignal) => Promise<EntryResult>,
+): Sender {
+  return {
+    via,
+    batchSize: 1,
+    async send(target, messages, signal) {
+      const results: EntryResult[] = [];
+      for (const message of messages) results.push(await call(target, message, signal));
+      return results;
+    },
+  };
+}
+
+/** A sender making one batch call (SNS PublishBatch, SQS SendMessageBatch) per 10 messages. */
+function batched(
+  via: Via,
+  call: (
+    target: Target,
+    messages: readonly Message[],
+    signal?: AbortSignal,
+  ) => Promise<BatchAnswer>,
+): Sender {
+  return {
+    via,
+    batchSize: MAX_BATCH,
+    async send(target, messages, signal) {
+      return batchResults(messages, await call(target, messages, signal));
+    },
+  };
+}
+
+/** An HTTP error status from the API; 429 and 5xx are worth retrying, other 4xx are not. */
+export class ApiError extends Error {
+  override readonly name = "ApiError";
+  constructor(
+    readonly status: number,
+    detail: string,
+  ) {
+    super(`HTTP ${status}${detail ? `: ${detail}` : ""}`);
+  }
+}
+
+function errorDetail(body: string): string {
+  try {
+    const parsed = JSON.parse(body) as { message?: unknown; Message?: unknown };
+    const message = parsed.message ?? parsed.Message;
+    if (typeof message === "string") return message;
+  } catch {
+    // not JSON: fall through to the raw text
+  }
+  return body.replace(/\s+/g, " ").trim().slice(0, 200);
+}
+
+/**
+ * Signs a request for API Gateway (service `execute-api`) with SigV4 and answers the headers to
+ * send: the given ones plus host, x-amz-date, x-amz-content-sha256, authorization and, with
+ * temporary credentials, x-amz-security-token.
+ */
+export async function signApiRequest(options: {
+  readonly method: string;
+  readonly url: string;
+  readonly region: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body?: string;
+  readonly credentials: Credentials;
+  readonly signingDate?: Date;
+}): Promise<Record<string, string>> {
+  const url = new URL(options.url);
+  const signer = new SignatureV4({
+    service: "execute-api",
+    region: options.region,
+    credentials: options.credentials,
+    sha256: Sha256,
+  });
+  const query: Record<string, string | string[]> = {};
+  for (const key of new Set(url.searchParams.keys())) {
+    const values = url.searchParams.getAll(key);
+    query[key] = values.length === 1 ? values[0] : values;
+  }
+  const signed = await signer.sign(
+    {
+      method: options.method,
+      protocol: url.protocol,
+      hostname: url.hostname,
+      port: url.port ? Number(url.port) : undefined,
+      path: url.pathname,
+      query,
+      headers: { ...options.headers, host: url.host },
+      body: options.body,
+    },
+    { signingDate: options.signingDate },
+  );
+  return signed.headers;
+}
+
+/**
+ * POSTs one message to the stack's API, signed with SigV4. 2xx is success; 429 and 5xx throw
+ * (worth retrying elsewhere); other 4xx are the caller's fault and answered as such.
+ */
+async function postMessage(
+  httpClient: HttpClient,
+  credentials: Credentials,
+  target: Target,
+  message: Message,
+  signal?: AbortSignal,
+): Promise<EntryResult> {
+  const body = messageBody(message);
+  const headers = await signApiRequest({
+    method: "POST",
+    url: target.address,
+    region: target.region,
+    headers: { "content-type": "application/json" },
+    body,
+    credentials,
+  });
+  const response = await httpClient({ method: "POST", url: target.address, headers, body, signal });
+  if (response.status === 429 || response.status >= 500) {
+    throw new ApiError(response.status, errorDetail(response.body));
+  }
+  if (response.status < 200 || response.status > 299) {
+    const reason = new ApiError(response.status, errorDetail(response.body)).message;
+    return { seq: message.seq, ok: false, reason, senderFault: true };
+  }
+  let messageId = "";
+  try {
+    const parsed = JSON.parse(response.body) as { messageId?: unknown };
+    if (typeof parsed.messageId === "string") messageId = parsed.messageId;
+  } catch {
+    // a 2xx without a JSON body still means accepted; the id stays unknown
+  }
+  return { seq: message.seq, ok: true, messageId };
+}
