@@ -15,7 +15,7 @@ const stacks = synthAll(config);
 describe.each(config.units.map((u) => [u.stack, u] as const))("stack %s", (name, unit) => {
   const { json, text } = stacks[name];
   const home = unit.homeRegion;
-  const [topicId, topic] = resources(json, "aws_sns_topic")[0];
+  const [topicId, topic] = resourceWhere(json, "aws_sns_topic", "name", `fanout-${name}-topic`);
   const topicArn = ref("aws_sns_topic", topicId, "arn");
 
   it("matches the snapshot", () => {
@@ -202,6 +202,10 @@ describe.each(config.units.map((u) => [u.stack, u] as const))("stack %s", (name,
         "api_url",
         "messages_url",
         "health_url",
+        "dashboard_name",
+        "dashboard_url",
+        "alarm_names",
+        "alarm_topic_arns",
       ].sort(),
     );
     expect(json.output.region.value).toBe(home);

@@ -20,7 +20,7 @@ import {
   tempOutdir,
 } from "../verify/offline-plan";
 import { synthToDir } from "../verify/synth";
-import { checkWiring, queueRegionFromName } from "../verify/wiring";
+import { checkWiring, regionFromName } from "../verify/wiring";
 import { defaultConfig } from "./support/synth";
 
 const unavailable = offlinePlanUnavailable();
@@ -142,7 +142,9 @@ describeIfPlan("offline terraform plan", () => {
       const plan = primary();
       const queue = find(plan, "aws_sqs_queue", (r) => r.address.includes("replica"));
       (queue as { provider_config_key: string }).provider_config_key = "aws.us-east-1";
-      expect(problemsOf(plan).join("\n")).toMatch(/planned in us-east-1; expected us-west-2/);
+      expect(problemsOf(plan).join("\n")).toMatch(
+        /fanout-primary-replica-us-west-2 planned in us-east-1; expected us-west-2/,
+      );
     });
 
     it("when a queue policy lets another topic send", () => {
@@ -224,6 +226,17 @@ describeIfPlan("offline terraform plan", () => {
       );
     });
 
+    it("when an alarm is planned away from the queue it watches", () => {
+      const plan = primary();
+      const alarm = find(plan, "aws_cloudwatch_metric_alarm", (r) =>
+        r.address.includes("replica-us-west-2-dlq-depth"),
+      );
+      (alarm as { provider_config_key: string }).provider_config_key = "aws.us-east-1";
+      expect(problemsOf(plan).join("\n")).toMatch(
+        /replica-us-west-2-dlq-depth.*planned in us-east-1 but (alarm_actions|dimensions) is .* in us-west-2/,
+      );
+    });
+
     it("when a resource type has no wiring rule", () => {
       const plan = primary();
       resourcesOf(plan).push({
@@ -238,15 +251,17 @@ describeIfPlan("offline terraform plan", () => {
   });
 });
 
-describe("queueRegionFromName", () => {
+describe("regionFromName", () => {
   it.each([
     ["fanout-primary-active", "us-east-1"],
     ["fanout-primary-active-dlq", "us-east-1"],
     ["fanout-primary-replica-us-west-2", "us-west-2"],
     ["fanout-primary-replica-us-gov-west-1-dlq", "us-gov-west-1"],
     ["fanout-primary-replica-eu-west-1-delivery-dlq", "us-east-1"],
+    ["fanout-primary-topic", "us-east-1"],
+    ["fanout-primary-alarms-eu-west-1", "eu-west-1"],
     ["something-else", undefined],
   ])("places %s in %s", (name, region) => {
-    expect(queueRegionFromName(name, "us-east-1")).toBe(region);
+    expect(regionFromName(name, "us-east-1")).toBe(region);
   });
 });

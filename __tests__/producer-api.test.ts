@@ -23,7 +23,7 @@ describe.each(config.units.map((u) => [u.stack, u] as const))(
       "function_name",
       unit.names.apiFunction,
     );
-    const [topicId] = resources(json, "aws_sns_topic")[0];
+    const [topicId] = resourceWhere(json, "aws_sns_topic", "name", `fanout-${name}-topic`);
     const restApiId = ref("aws_api_gateway_rest_api", apiId, "id");
 
     const route = (path: string) => {

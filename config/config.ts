@@ -67,6 +67,13 @@ export interface FanoutConfig {
     readonly throttleRateLimit: number;
     readonly throttleBurstLimit: number;
   };
+  readonly alarms: {
+    /** `undefined`: no e-mail subscription. */
+    readonly email?: string;
+    readonly oldestMessageAgeSeconds: number;
+    readonly replicaEndToEndP99Ms: number;
+    readonly api5xxPercent: number;
+  };
   readonly backend: BackendConfig;
 }
 
@@ -191,6 +198,12 @@ export function loadConfig(sources: ConfigSources = {}): FanoutConfig {
     api: {
       throttleRateLimit: s.apiThrottleRateLimit,
       throttleBurstLimit: s.apiThrottleBurstLimit,
+    },
+    alarms: {
+      email: s.alarmEmail === "" ? undefined : s.alarmEmail,
+      oldestMessageAgeSeconds: s.alarmOldestMessageAgeSeconds,
+      replicaEndToEndP99Ms: s.alarmReplicaEndToEndP99Ms,
+      api5xxPercent: s.alarmApi5xxPercent,
     },
     backend:
       s.stateBucket === ""

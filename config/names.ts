@@ -51,7 +51,8 @@ export interface UnitNames {
   readonly apiFunction: string;
   readonly apiLogGroup: string;
   readonly dashboard: string;
-  readonly alarmTopic: string;
+  /** Alarm topic of each region of the unit: an alarm notifies topics of its own region only. */
+  readonly alarmTopics: Readonly<Record<string, string>>;
 }
 
 /**
@@ -90,7 +91,7 @@ export function unitNames(
     apiFunction,
     apiLogGroup: `/aws/lambda/${apiFunction}`,
     dashboard: `${unit}-latency`,
-    alarmTopic: `${unit}-alarms`,
+    alarmTopics: Object.fromEntries(regions.map((r) => [r, `${unit}-alarms-${r}`])),
   };
 }
 
@@ -98,7 +99,7 @@ export function unitNames(
 export function allNames(names: UnitNames): { kind: NameKind; name: string }[] {
   const list: { kind: NameKind; name: string }[] = [
     { kind: "SNS topic", name: names.topic },
-    { kind: "SNS topic", name: names.alarmTopic },
+    ...Object.values(names.alarmTopics).map((name) => ({ kind: "SNS topic" as const, name })),
     { kind: "API Gateway REST API", name: names.api },
     { kind: "Lambda function", name: names.apiFunction },
     { kind: "IAM role", name: names.apiFunction },

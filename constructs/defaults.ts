@@ -71,3 +71,13 @@ export const API_STAGE_NAME = "v1";
 
 /** Timeout of the producer API function: API Gateway gives up at 29 s; SNS answers in far less. */
 export const API_TIMEOUT_SECONDS = 10;
+
+/** Waiting period before a destroyed alarm-topic key is deleted, in days (7 is the minimum). */
+export const ALARM_KEY_DELETION_WINDOW_DAYS = 7;
+
+/** Every alarm evaluates 5-minute periods; a quiet resource (missing data) is not an outage. */
+export const ALARM_PERIOD_SECONDS = 300;
+export const ALARM_TREAT_MISSING_DATA = "notBreaching";
+
+/** Replicas in active-standby mode alarm when their oldest message reaches this share of retention. */
+export const STANDBY_AGE_ALARM_RETENTION_SHARE = 0.8;

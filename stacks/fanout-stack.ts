@@ -4,7 +4,9 @@ import { Construct } from "constructs";
 import { BackendConfig, FanoutConfig, UnitConfig } from "../config/config";
 import { QueueNames, QueueRole } from "../config/names";
 import { EncryptedQueue } from "../constructs/encrypted-queue";
+import { FanoutAlarms } from "../constructs/fanout-alarms";
 import { FanoutTopic } from "../constructs/fanout-topic";
+import { LatencyDashboard } from "../constructs/latency-dashboard";
 import { NodejsFunction } from "../constructs/nodejs-function";
 import { ProducerApi } from "../constructs/producer-api";
 import { RegionalProviders } from "../constructs/providers";
@@ -27,6 +29,9 @@ export interface UnitQueue {
   readonly deadLetterQueue: SqsQueue;
   readonly deliveryDeadLetterQueue: SqsQueue;
   readonly consumer: NodejsFunction;
+  /** False for replicas in active-standby mode. */
+  readonly drained: boolean;
+  readonly retentionSeconds: number;
 }
 
 /**
@@ -41,6 +46,10 @@ export class FanoutStack extends TerraformStack {
   public readonly queues: readonly UnitQueue[];
   /** The producers' REST API in the home region. */
   public readonly api: ProducerApi;
+  /** The unit's dashboard, in the home region. */
+  public readonly dashboard: LatencyDashboard;
+  /** The unit's alarms, each in the region of its metric. */
+  public readonly alarms: FanoutAlarms;
 
   constructor(scope: Construct, props: FanoutStackProps) {
     const { config, unit } = props;
@@ -63,13 +72,16 @@ export class FanoutStack extends TerraformStack {
         this,
         names.role === "active" ? "active" : `replica-${names.region}`,
       );
+      const retentionSeconds =
+        names.role === "active"
+          ? config.queues.activeRetentionSeconds
+          : config.queues.replicaRetentionSeconds;
+      // In active-standby mode replicas keep their messages until an operator fails over.
+      const drained = !(config.consumer.mode === "active-standby" && names.role === "replica");
       const queue = new EncryptedQueue(scope, "queue", {
         provider: providers.forRegion(names.region),
         name: names.queue,
-        retentionSeconds:
-          names.role === "active"
-            ? config.queues.activeRetentionSeconds
-            : config.queues.replicaRetentionSeconds,
+        retentionSeconds,
         visibilityTimeoutSeconds: config.queues.visibilityTimeoutSeconds,
         deadLetterRetentionSeconds: config.queues.deadLetterRetentionSeconds,
         maxReceiveCount: config.queues.maxReceiveCount,
@@ -86,8 +98,7 @@ export class FanoutStack extends TerraformStack {
         unitName: unit.names.unit,
         stack: unit.stack,
         role: names.role,
-        // In active-standby mode replicas keep their messages until an operator fails over.
-        enabled: !(config.consumer.mode === "active-standby" && names.role === "replica"),
+        enabled: drained,
         batchSize: config.consumer.batchSize,
         batchingWindowSeconds: config.consumer.batchingWindowSeconds,
         maxConcurrency: config.consumer.maxConcurrency,
@@ -103,6 +114,8 @@ export class FanoutStack extends TerraformStack {
         deadLetterQueue: queue.deadLetterQueue,
         deliveryDeadLetterQueue: subscription.deliveryDeadLetterQueue,
         consumer: consumer.function,
+        drained,
+        retentionSeconds,
       };
     });
 
@@ -114,6 +127,48 @@ export class FanoutStack extends TerraformStack {
       throttleRateLimit: config.api.throttleRateLimit,
       throttleBurstLimit: config.api.throttleBurstLimit,
       logRetentionDays: config.logRetentionDays,
+    });
+
+    const byNames = this.queues.map((q) => ({
+      role: q.role,
+      region: q.region,
+      queueName: q.queue.name,
+      deadLetterQueueName: q.deadLetterQueue.name,
+      deliveryDeadLetterQueueName: q.deliveryDeadLetterQueue.name,
+      consumerFunctionName: q.consumer.function.functionName,
+    }));
+    this.dashboard = new LatencyDashboard(this, "dashboard", {
+      provider: providers.forRegion(unit.homeRegion),
+      name: unit.names.dashboard,
+      model: {
+        stack: unit.stack,
+        unitName: unit.names.unit,
+        homeRegion: unit.homeRegion,
+        topicName: this.topic.topic.name,
+        queues: byNames,
+        apiName: this.api.api.name,
+        apiStage: this.api.stage.stageName,
+      },
+    });
+    this.alarms = new FanoutAlarms(this, "alarms", {
+      unitName: unit.names.unit,
+      homeRegion: unit.homeRegion,
+      providers: (region) => providers.forRegion(region),
+      topicNames: unit.names.alarmTopics,
+      // The account, from a resource of this stack: no data source has to ask AWS at plan time.
+      accountId: this.topic.topic.owner,
+      fanoutTopicName: this.topic.topic.name,
+      queues: byNames.map((q, i) => ({
+        ...q,
+        drained: this.queues[i].drained,
+        retentionSeconds: this.queues[i].retentionSeconds,
+      })),
+      apiName: this.api.api.name,
+      apiStage: this.api.stage.stageName,
+      oldestMessageAgeSeconds: config.alarms.oldestMessageAgeSeconds,
+      replicaEndToEndP99Ms: config.alarms.replicaEndToEndP99Ms,
+      api5xxPercent: config.alarms.api5xxPercent,
+      email: config.alarms.email,
     });
 
     this.addOutputs(unit);
@@ -166,6 +221,21 @@ export class FanoutStack extends TerraformStack {
       health_url: {
         value: `${this.api.url}/health`,
         description: "GET for the unit's health (no auth; usable by a Route 53 health check)",
+      },
+      dashboard_name: {
+        value: this.dashboard.dashboard.dashboardName,
+        description: "Name of the unit's CloudWatch dashboard (home region)",
+      },
+      dashboard_url: { value: this.dashboard.url, description: "Console URL of the dashboard" },
+      alarm_names: {
+        value: this.alarms.alarms.map((a) => a.alarmName),
+        description: "Every alarm of the unit (each lives in the region of its metric)",
+      },
+      alarm_topic_arns: {
+        value: Object.fromEntries(
+          Object.entries(this.alarms.topics).map(([region, t]) => [region, t.topic.arn]),
+        ),
+        description: "Encrypted SNS topic each region's alarms notify, by region",
       },
     };
     for (const [id, output] of Object.entries(outputs)) {

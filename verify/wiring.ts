@@ -21,10 +21,13 @@ export interface WiringProblem {
 }
 
 /**
- * Resource types that must live in the same region as the resource an attribute references
- * (the "anchor"). Every managed resource type of a stack must appear in one of the tables.
+ * Resource types that must live in the same region as the resources some of their attributes
+ * reference (the "anchors"). An attribute ending in `?` may reference nothing; every other one
+ * must reference at least one resource. Every managed resource type of a stack must appear here,
+ * in `HOME_TYPES`, `NAMED_BY_REGION` or `GLOBAL_TYPES`.
  */
 export const SAME_REGION_AS: Readonly<Record<string, readonly string[]>> = {
+  aws_sns_topic: ["kms_master_key_id?"],
   aws_sns_topic_policy: ["arn"],
   aws_sns_topic_subscription: ["topic_arn"],
   aws_sqs_queue_policy: ["queue_url"],
@@ -39,20 +42,35 @@ export const SAME_REGION_AS: Readonly<Record<string, readonly string[]>> = {
   aws_api_gateway_stage: ["rest_api_id"],
   aws_api_gateway_method_settings: ["rest_api_id"],
   aws_lambda_permission: ["function_name", "source_arn"],
+  aws_cloudwatch_metric_alarm: ["alarm_actions", "ok_actions", "dimensions?"],
+  aws_kms_alias: ["target_key_id"],
+  aws_kms_key: [], // placed by the topic it encrypts (see section 5)
 };
 
 /** Resource types that live in the home region, by design. */
-export const HOME_TYPES: readonly string[] = ["aws_sns_topic", "aws_api_gateway_rest_api"];
+export const HOME_TYPES: readonly string[] = [
+  "aws_api_gateway_rest_api",
+  "aws_cloudwatch_dashboard",
+];
+
+/** Resource types whose name says their region (see `regionFromName`). */
+export const NAMED_BY_REGION: readonly string[] = ["aws_sqs_queue", "aws_sns_topic"];
 
 /** Global (region-less) resource types. */
 export const GLOBAL_TYPES: readonly string[] = ["aws_iam_role", "aws_iam_role_policy"];
 
-/** Region the design gives a queue, from its name `<unit>-(active|replica-<region>)[-dlq|-delivery-dlq]`. */
-export function queueRegionFromName(name: string, homeRegion: string): string | undefined {
+const REGION = "[a-z]{2}(?:-[a-z]+)+-\\d{1,2}";
+
+/**
+ * Region the design gives a queue or topic, from its name:
+ * `<unit>-topic` and `<unit>-active[-dlq]` and every `-delivery-dlq` are home;
+ * `<unit>-replica-<region>[-dlq]` and `<unit>-alarms-<region>` are in `<region>`.
+ */
+export function regionFromName(name: string, homeRegion: string): string | undefined {
   if (name.endsWith("-delivery-dlq")) return homeRegion;
-  const replica = /-replica-([a-z]{2}(?:-[a-z]+)+-\d{1,2})(?:-dlq)?$/.exec(name);
-  if (replica) return replica[1];
-  if (/-active(?:-dlq)?$/.test(name)) return homeRegion;
+  const named = new RegExp(`-(?:replica|alarms)-(${REGION})(?:-dlq)?$`).exec(name);
+  if (named) return named[1];
+  if (/-(?:active|active-dlq|topic)$/.test(name)) return homeRegion;
   return undefined;
 }
 
@@ -132,34 +150,49 @@ export function checkWiring(plan: PlanJson, expect: WiringExpectation): WiringPr
       fail(r.address, `planned in ${region}, which is not a configured region`);
     }
     if (r.mode === "data" || GLOBAL_TYPES.includes(r.type)) continue;
-    if (HOME_TYPES.includes(r.type)) {
-      if (region !== expect.homeRegion) {
-        fail(r.address, `planned in ${region}; expected home ${expect.homeRegion}`);
-      }
-    } else if (r.type === "aws_sqs_queue") {
+    const known =
+      HOME_TYPES.includes(r.type) ||
+      NAMED_BY_REGION.includes(r.type) ||
+      SAME_REGION_AS[r.type] !== undefined;
+    if (!known) {
+      fail(r.address, `no wiring rule for resource type ${r.type}`);
+      continue;
+    }
+    if (HOME_TYPES.includes(r.type) && region !== expect.homeRegion) {
+      fail(r.address, `planned in ${region}; expected home ${expect.homeRegion}`);
+    }
+    if (NAMED_BY_REGION.includes(r.type)) {
       const name = String(constant(r.expressions?.name));
-      const want = queueRegionFromName(name, expect.homeRegion);
-      if (want !== region) fail(r.address, `queue ${name} planned in ${region}; expected ${want}`);
-    } else if (SAME_REGION_AS[r.type]) {
-      for (const attr of SAME_REGION_AS[r.type]) {
-        const anchors = refs(r, attr);
-        if (anchors.length !== 1 || anchors[0] === undefined) {
-          fail(r.address, `${attr} must reference exactly one resource`);
-        } else if (regionOf(anchors[0]) !== region) {
+      const want = regionFromName(name, expect.homeRegion);
+      if (want !== region) fail(r.address, `${name} planned in ${region}; expected ${want}`);
+    }
+    for (const spec of SAME_REGION_AS[r.type] ?? []) {
+      const optional = spec.endsWith("?");
+      const attr = optional ? spec.slice(0, -1) : spec;
+      const anchors = refs(r, attr);
+      if (anchors.length === 0 && !optional) {
+        fail(r.address, `${attr} must reference a resource of the stack`);
+      }
+      for (const anchor of anchors) {
+        if (anchor === undefined) {
+          fail(r.address, `${attr} references a resource the plan does not have`);
+        } else if (regionOf(anchor) !== region) {
           fail(
             r.address,
-            `planned in ${region} but ${attr} is ${anchors[0].address} in ${regionOf(anchors[0])}`,
+            `planned in ${region} but ${attr} is ${anchor.address} in ${regionOf(anchor)}`,
           );
         }
       }
-    } else {
-      fail(r.address, `no wiring rule for resource type ${r.type}`);
     }
   }
 
   // 2. The subscriptions: one per configured region's queue, each in the topic's region.
-  const subscriptions = ofType("aws_sns_topic_subscription");
-  const topics = ofType("aws_sns_topic");
+  const subscriptions = ofType("aws_sns_topic_subscription").filter(
+    (sub) => constant(sub.expressions?.protocol) === "sqs",
+  );
+  const topics = ofType("aws_sns_topic").filter((t) =>
+    String(constant(t.expressions?.name)).endsWith("-topic"),
+  );
   const fedBy = new Map<string, string>(); // queue address -> topic address
   for (const sub of subscriptions) {
     const [topic] = refs(sub, "topic_arn");
@@ -180,7 +213,7 @@ export function checkWiring(plan: PlanJson, expect: WiringExpectation): WiringPr
       fedBy.set(deliveryDlq.address, topic.address);
     }
   }
-  if (topics.length !== 1) fail("(stack)", `expected one topic, found ${topics.length}`);
+  if (topics.length !== 1) fail("(stack)", `expected one fan-out topic, found ${topics.length}`);
   const consumerQueues = ofType("aws_sqs_queue").filter(
     (q) => !String(constant(q.expressions?.name)).endsWith("-dlq"),
   );
@@ -267,6 +300,13 @@ export function checkWiring(plan: PlanJson, expect: WiringExpectation): WiringPr
     if (!types?.includes("ReportBatchItemFailures")) {
       fail(m.address, "does not report batch item failures");
     }
+  }
+  // 5. Every KMS key encrypts a topic of its own region.
+  for (const key of ofType("aws_kms_key")) {
+    const users = ofType("aws_sns_topic").filter((t) =>
+      refs(t, "kms_master_key_id").some((k) => k?.address === key.address),
+    );
+    if (users.length === 0) fail(key.address, "encrypts no topic of the stack");
   }
   return problems;
 }

@@ -1,0 +1,380 @@
+/**
+ * The CloudWatch dashboard of a fan-out unit, as a pure function of the unit's resources.
+ *
+ * Every custom metric comes from the metric contract (`lambdas/shared/metrics.ts`), every AWS
+ * metric from `AWS_METRICS` below, and every dimension value from the resources the stack
+ * created (Terraform references at synth), so the dashboard cannot drift from what is emitted.
+ */
+import {
+  consumerDimensions,
+  FAILED_RECORDS_METRIC,
+  FAILURE_REASONS,
+  failureReasonDimensions,
+  LATENCY_METRIC_NAMES,
+  LATENCY_METRICS,
+  LatencyMetricName,
+  METRIC_NAMESPACE,
+  QueueRole,
+} from "../lambdas/shared/metrics";
+
+/** AWS-published metrics the dashboard and alarms read, with the dimensions each needs. */
+export const AWS_METRICS = {
+  sqs: {
+    namespace: "AWS/SQS",
+    dimensions: ["QueueName"],
+    names: [
+      "ApproximateNumberOfMessagesVisible",
+      "ApproximateAgeOfOldestMessage",
+      "NumberOfMessagesReceived",
+      "NumberOfMessagesSent",
+    ],
+  },
+  sns: {
+    namespace: "AWS/SNS",
+    dimensions: ["TopicName"],
+    names: [
+      "NumberOfMessagesPublished",
+      "NumberOfNotificationsDelivered",
+      "NumberOfNotificationsFailed",
+    ],
+  },
+  lambda: {
+    namespace: "AWS/Lambda",
+    dimensions: ["FunctionName"],
+    names: ["Invocations", "Errors", "Throttles", "Duration"],
+  },
+  apiGateway: {
+    namespace: "AWS/ApiGateway",
+    dimensions: ["ApiName", "Stage"],
+    names: ["Count", "4XXError", "5XXError", "Latency"],
+  },
+} as const;
+
+/** One queue of the unit, by the names of what hangs off it. */
+export interface DashboardQueue {
+  readonly role: QueueRole;
+  readonly region: string;
+  readonly queueName: string;
+  readonly deadLetterQueueName: string;
+  readonly deliveryDeadLetterQueueName: string;
+  readonly consumerFunctionName: string;
+}
+
+/** What the dashboard shows: one unit, its queues (active first) and its API. */
+export interface DashboardModel {
+  readonly stack: string;
+  /** `<prefix>-<stack>`: the `service` dimension of the unit's metrics. */
+  readonly unitName: string;
+  readonly homeRegion: string;
+  readonly topicName: string;
+  readonly queues: readonly DashboardQueue[];
+  readonly apiName: string;
+  readonly apiStage: string;
+}
+
+/** A metric line: `[namespace, name, dim1, value1, ..., options]` or a math expression. */
+export type MetricLine = (string | Record<string, unknown>)[];
+
+export interface Widget {
+  readonly type: "metric" | "text";
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+  readonly properties: Record<string, unknown>;
+}
+
+export interface DashboardBody {
+  readonly widgets: Widget[];
+}
+
+/** Latency percentiles the dashboard shows. */
+export const PERCENTILES = ["p50", "p99"] as const;
+
+const WIDTH = 24;
+const HEIGHT = 6;
+
+/** The legs that add up to a message's end-to-end time, stacked in the order it travels. */
+export const STACKED_LEGS: readonly LatencyMetricName[] = LATENCY_METRIC_NAMES.filter(
+  (name) => name !== "EndToEndLatency",
+);
+
+function queueLabel(q: DashboardQueue): string {
+  return `${q.role} (${q.region})`;
+}
+
+function dims(d: Record<string, string>): string[] {
+  return Object.entries(d).flat();
+}
+
+/** Lays widgets out left to right, wrapping at the dashboard's width. */
+class Grid {
+  readonly widgets: Widget[] = [];
+  private x = 0;
+  private y = 0;
+  private rowHeight = 0;
+
+  add(
+    width: number,
+    height: number,
+    type: Widget["type"],
+    properties: Record<string, unknown>,
+  ): void {
+    if (this.x + width > WIDTH) this.newRow();
+    this.widgets.push({ type, x: this.x, y: this.y, width, height, properties });
+    this.x += width;
+    this.rowHeight = Math.max(this.rowHeight, height);
+  }
+
+  /** Starts a new row (each section of the dashboard begins on one). */
+  newRow(): void {
+    if (this.x === 0) return;
+    this.y += this.rowHeight;
+    this.x = 0;
+    this.rowHeight = 0;
+  }
+}
+
+function header(m: DashboardModel): string {
+  const [active, ...replicas] = m.queues;
+  const legs = LATENCY_METRIC_NAMES.map((name) => {
+    const leg = LATENCY_METRICS[name];
+    return `| ${name} | ${leg.formula} | ${leg.description} |`;
+  });
+  return [
+    `# Fan-out unit \`${m.stack}\` (${m.unitName})`,
+    `Topic in **${m.homeRegion}** fans out to the active queue in ${active.region} and ` +
+      `replicas in ${replicas.map((q) => q.region).join(", ")}. Latencies are namespace ` +
+      `\`${METRIC_NAMESPACE}\`, dimensions \`service=${m.unitName}\` and \`Role\`, in each queue's region; ` +
+      `cross-region lag = replica EndToEnd - active EndToEnd.`,
+    "",
+    "| leg | formula | meaning |",
+    "| --- | --- | --- |",
+    ...legs,
+  ].join("\n");
+}
+
+function latencyWidget(m: DashboardModel, q: DashboardQueue, stat: string) {
+  const d = dims(consumerDimensions(m.unitName, q.role));
+  return {
+    title: `Latency legs ${stat}: ${queueLabel(q)}`,
+    region: q.region,
+    view: "timeSeries",
+    stacked: true,
+    stat,
+    period: 60,
+    yAxis: { left: { label: "ms", showUnits: false, min: 0 } },
+    metrics: STACKED_LEGS.map((name) => [METRIC_NAMESPACE, name, ...d, { label: name }]),
+  };
+}
+
+function lagWidget(m: DashboardModel): Record<string, unknown> {
+  const [active, ...replicas] = m.queues;
+  const metrics: MetricLine[] = [];
+  PERCENTILES.forEach((stat) => {
+    const activeId = `active_${stat}`;
+    metrics.push([
+      METRIC_NAMESPACE,
+      "EndToEndLatency",
+      ...dims(consumerDimensions(m.unitName, "active")),
+      { region: active.region, stat, id: activeId, visible: false },
+    ]);
+    replicas.forEach((q, i) => {
+      const replicaId = `replica${i}_${stat}`;
+      metrics.push(
+        [
+          METRIC_NAMESPACE,
+          "EndToEndLatency",
+          ...dims(consumerDimensions(m.unitName, "replica")),
+          { region: q.region, stat, id: replicaId, visible: false },
+        ],
+        [
+          {
+            expression: `${replicaId} - ${activeId}`,
+            id: `lag${i}_${stat}`,
+            label: `${q.region} lag ${stat}`,
+          },
+        ],
+      );
+    });
+  });
+  return {
+    title: "Cross-region lag: replica end-to-end minus active end-to-end",
+    region: m.homeRegion,
+    view: "timeSeries",
+    stacked: false,
+    period: 60,
+    yAxis: { left: { label: "ms", showUnits: false } },
+    metrics,
+  };
+}
+
+function perQueue(
+  m: DashboardModel,
+  title: string,
+  stat: string,
+  line: (q: DashboardQueue) => MetricLine,
+): Record<string, unknown> {
+  return {
+    title,
+    region: m.homeRegion,
+    view: "timeSeries",
+    stacked: false,
+    stat,
+    period: 60,
+    metrics: m.queues.map(line),
+  };
+}
+
+const sqs = (name: string, queueName: string, q: DashboardQueue, label: string): MetricLine => [
+  AWS_METRICS.sqs.namespace,
+  name,
+  "QueueName",
+  queueName,
+  { region: q.region, label },
+];
+
+const lambda = (name: string, q: DashboardQueue): MetricLine => [
+  AWS_METRICS.lambda.namespace,
+  name,
+  "FunctionName",
+  q.consumerFunctionName,
+  { region: q.region, label: queueLabel(q) },
+];
+
+/** Builds the dashboard body: header, latency per queue, lag, throughput, consumers, API. */
+export function dashboardBody(m: DashboardModel): DashboardBody {
+  const grid = new Grid();
+  grid.add(WIDTH, 7, "text", { markdown: header(m) });
+  grid.newRow();
+
+  // Latency legs per queue, p50 beside p99.
+  for (const q of m.queues) {
+    for (const stat of PERCENTILES) grid.add(12, HEIGHT, "metric", latencyWidget(m, q, stat));
+  }
+  grid.newRow();
+  grid.add(WIDTH, HEIGHT, "metric", lagWidget(m));
+  grid.newRow();
+
+  // Throughput.
+  const topic = (name: string): MetricLine => [
+    AWS_METRICS.sns.namespace,
+    name,
+    "TopicName",
+    m.topicName,
+    { region: m.homeRegion, label: name },
+  ];
+  grid.add(8, HEIGHT, "metric", {
+    title: "SNS: published, delivered, failed",
+    region: m.homeRegion,
+    view: "timeSeries",
+    stat: "Sum",
+    period: 60,
+    metrics: [
+      topic("NumberOfMessagesPublished"),
+      topic("NumberOfNotificationsDelivered"),
+      topic("NumberOfNotificationsFailed"),
+    ],
+  });
+  grid.add(
+    8,
+    HEIGHT,
+    "metric",
+    perQueue(m, "SQS: messages received", "Sum", (q) =>
+      sqs("NumberOfMessagesReceived", q.queueName, q, queueLabel(q)),
+    ),
+  );
+  grid.add(
+    8,
+    HEIGHT,
+    "metric",
+    perQueue(m, "SQS: visible messages", "Maximum", (q) =>
+      sqs("ApproximateNumberOfMessagesVisible", q.queueName, q, queueLabel(q)),
+    ),
+  );
+  grid.add(
+    12,
+    HEIGHT,
+    "metric",
+    perQueue(m, "SQS: age of oldest message (s)", "Maximum", (q) =>
+      sqs("ApproximateAgeOfOldestMessage", q.queueName, q, queueLabel(q)),
+    ),
+  );
+  grid.add(12, HEIGHT, "metric", {
+    title: "Dead-letter queues: visible messages (should be 0)",
+    region: m.homeRegion,
+    view: "timeSeries",
+    stat: "Maximum",
+    period: 60,
+    metrics: m.queues.flatMap((q) => [
+      sqs("ApproximateNumberOfMessagesVisible", q.deadLetterQueueName, q, `${queueLabel(q)} DLQ`),
+      sqs(
+        "ApproximateNumberOfMessagesVisible",
+        q.deliveryDeadLetterQueueName,
+        { ...q, region: m.homeRegion },
+        `${queueLabel(q)} delivery DLQ`,
+      ),
+    ]),
+  });
+  grid.newRow();
+
+  // Consumer health.
+  for (const [name, stat] of [
+    ["Invocations", "Sum"],
+    ["Errors", "Sum"],
+    ["Throttles", "Sum"],
+    ["Duration", "p99"],
+  ] as const) {
+    grid.add(
+      6,
+      HEIGHT,
+      "metric",
+      perQueue(m, `Consumers: ${name}${stat === "p99" ? " p99 (ms)" : ""}`, stat, (q) =>
+        lambda(name, q),
+      ),
+    );
+  }
+  for (const q of m.queues) {
+    grid.add(Math.max(6, Math.floor(WIDTH / m.queues.length)), HEIGHT, "metric", {
+      title: `Failed records by reason: ${queueLabel(q)}`,
+      region: q.region,
+      view: "timeSeries",
+      stacked: true,
+      stat: "Sum",
+      period: 60,
+      metrics: FAILURE_REASONS.map((reason) => [
+        METRIC_NAMESPACE,
+        FAILED_RECORDS_METRIC.name,
+        ...dims(failureReasonDimensions(m.unitName, q.role, reason)),
+        { label: reason },
+      ]),
+    });
+  }
+  grid.newRow();
+
+  // Producer API.
+  const api = (name: string, stat: string, label = name): MetricLine => [
+    AWS_METRICS.apiGateway.namespace,
+    name,
+    "ApiName",
+    m.apiName,
+    "Stage",
+    m.apiStage,
+    { stat, label },
+  ];
+  grid.add(12, HEIGHT, "metric", {
+    title: "Producer API: requests and errors",
+    region: m.homeRegion,
+    view: "timeSeries",
+    period: 60,
+    metrics: [api("Count", "Sum"), api("4XXError", "Sum"), api("5XXError", "Sum")],
+  });
+  grid.add(12, HEIGHT, "metric", {
+    title: "Producer API: latency (ms)",
+    region: m.homeRegion,
+    view: "timeSeries",
+    period: 60,
+    metrics: [api("Latency", "p50", "p50"), api("Latency", "p99", "p99")],
+  });
+  return { widgets: grid.widgets };
+}

@@ -1,0 +1,220 @@
+import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { Construct } from "constructs";
+import {
+  consumerDimensions,
+  LATENCY_METRICS,
+  METRIC_NAMESPACE,
+  QueueRole,
+} from "../lambdas/shared/metrics";
+import { AlarmTopic } from "./alarm-topic";
+import { AWS_METRICS } from "./dashboard-body";
+import {
+  ALARM_PERIOD_SECONDS,
+  ALARM_TREAT_MISSING_DATA,
+  STANDBY_AGE_ALARM_RETENTION_SHARE,
+} from "./defaults";
+
+/** One queue of the unit, as the alarms see it. */
+export interface AlarmedQueue {
+  readonly role: QueueRole;
+  readonly region: string;
+  readonly queueName: string;
+  readonly deadLetterQueueName: string;
+  readonly deliveryDeadLetterQueueName: string;
+  readonly consumerFunctionName: string;
+  /** False for replicas in active-standby mode: their messages wait on purpose. */
+  readonly drained: boolean;
+  /** Retention of the queue, in seconds. */
+  readonly retentionSeconds: number;
+}
+
+export interface FanoutAlarmsProps {
+  /** `<prefix>-<stack>`: prefix of every alarm name and the `service` of the unit's metrics. */
+  readonly unitName: string;
+  readonly homeRegion: string;
+  /** Provider of each region of the unit. */
+  readonly providers: (region: string) => AwsProvider;
+  /** Alarm topic name of each region. */
+  readonly topicNames: Readonly<Record<string, string>>;
+  /** The account id, as a reference to a resource of the stack. */
+  readonly accountId: string;
+  readonly fanoutTopicName: string;
+  readonly queues: readonly AlarmedQueue[];
+  readonly apiName: string;
+  readonly apiStage: string;
+  /** Alarm when a drained queue's oldest message is older than this, in seconds. */
+  readonly oldestMessageAgeSeconds: number;
+  /** Replication-lag alarm threshold: replica end-to-end p99, in ms. */
+  readonly replicaEndToEndP99Ms: number;
+  /** Alarm when more than this percentage of API requests answer 5XX. */
+  readonly api5xxPercent: number;
+  /**
+   * Address subscribed to every alarm topic.
+   * @default - no subscription
+   */
+  readonly email?: string;
+}
+
+interface AlarmSpec {
+  readonly region: string;
+  readonly suffix: string;
+  readonly description: string;
+  readonly namespace: string;
+  readonly metricName: string;
+  readonly dimensions: Record<string, string>;
+  readonly statistic?: string;
+  readonly extendedStatistic?: string;
+  readonly threshold: number;
+  readonly evaluationPeriods?: number;
+  readonly datapointsToAlarm?: number;
+}
+
+/**
+ * The alarms of a fan-out unit, each in the region of the metric it watches (CloudWatch
+ * alarms are regional), notifying that region's encrypted alarm topic:
+ *
+ * - every dead-letter queue, subscription DLQs included: visible messages > 0;
+ * - every queue: age of oldest message above the threshold (standby replicas: 80% of retention);
+ * - every replica: end-to-end p99 above the threshold (replication lag);
+ * - every consumer: errors;
+ * - the topic: notifications failed;
+ * - the producer API: 5XX rate.
+ *
+ * Missing data is not breaching: a quiet queue is not an outage.
+ */
+export class FanoutAlarms extends Construct {
+  /** Every alarm, by name. */
+  public readonly alarms: CloudwatchMetricAlarm[] = [];
+  /** The alarm topic of each region. */
+  public readonly topics: Readonly<Record<string, AlarmTopic>>;
+
+  constructor(scope: Construct, id: string, props: FanoutAlarmsProps) {
+    super(scope, id);
+    const prefix = `${props.unitName}-`;
+    this.topics = Object.fromEntries(
+      Object.entries(props.topicNames).map(([region, name]) => [
+        region,
+        new AlarmTopic(this, `topic-${region}`, {
+          provider: props.providers(region),
+          name,
+          alarmNamePrefix: prefix,
+          accountId: props.accountId,
+          email: props.email,
+        }),
+      ]),
+    );
+
+    const sqs = (queueName: string) => ({ QueueName: queueName });
+    for (const q of props.queues) {
+      const queueId = q.role === "active" ? "active" : `replica-${q.region}`;
+      this.add(props, {
+        region: q.region,
+        suffix: `${queueId}-dlq-depth`,
+        description: `Messages the ${q.role} consumer in ${q.region} gave up on wait in ${q.deadLetterQueueName}. Inspect, fix, then redrive.`,
+        namespace: AWS_METRICS.sqs.namespace,
+        metricName: "ApproximateNumberOfMessagesVisible",
+        dimensions: sqs(q.deadLetterQueueName),
+        statistic: "Maximum",
+        threshold: 0,
+      });
+      this.add(props, {
+        region: props.homeRegion,
+        suffix: `${queueId}-delivery-dlq-depth`,
+        description: `SNS failed to deliver messages to ${q.queueName}; they wait in ${q.deliveryDeadLetterQueueName}. Check the queue policy and the queue, then re-publish.`,
+        namespace: AWS_METRICS.sqs.namespace,
+        metricName: "ApproximateNumberOfMessagesVisible",
+        dimensions: sqs(q.deliveryDeadLetterQueueName),
+        statistic: "Maximum",
+        threshold: 0,
+      });
+      const ageThreshold = q.drained
+        ? props.oldestMessageAgeSeconds
+        : Math.floor(q.retentionSeconds * STANDBY_AGE_ALARM_RETENTION_SHARE);
+      this.add(props, {
+        region: q.region,
+        suffix: `${queueId}-oldest-message-age`,
+        description: q.drained
+          ? `The oldest message in ${q.queueName} waits longer than ${ageThreshold} s: its consumer is stuck, failing or too slow.`
+          : `The standby replica ${q.queueName} holds a message for 80% of its retention: fail over or drain it before messages expire.`,
+        namespace: AWS_METRICS.sqs.namespace,
+        metricName: "ApproximateAgeOfOldestMessage",
+        dimensions: sqs(q.queueName),
+        statistic: "Maximum",
+        threshold: ageThreshold,
+      });
+      this.add(props, {
+        region: q.region,
+        suffix: `${queueId}-consumer-errors`,
+        description: `The consumer ${q.consumerFunctionName} failed invocations (not single bad records, which go to batchItemFailures). Read its log group.`,
+        namespace: AWS_METRICS.lambda.namespace,
+        metricName: "Errors",
+        dimensions: { FunctionName: q.consumerFunctionName },
+        statistic: "Sum",
+        threshold: 0,
+      });
+      if (q.role === "replica") {
+        this.add(props, {
+          region: q.region,
+          suffix: `${queueId}-end-to-end-p99`,
+          description: `Replication lag: p99 end-to-end latency of the replica in ${q.region} above ${props.replicaEndToEndP99Ms} ms for 3 periods.`,
+          namespace: METRIC_NAMESPACE,
+          metricName: LATENCY_METRICS.EndToEndLatency.name,
+          dimensions: { ...consumerDimensions(props.unitName, "replica") },
+          extendedStatistic: "p99",
+          threshold: props.replicaEndToEndP99Ms,
+          evaluationPeriods: 3,
+          datapointsToAlarm: 3,
+        });
+      }
+    }
+    this.add(props, {
+      region: props.homeRegion,
+      suffix: "topic-notifications-failed",
+      description: `SNS failed deliveries from ${props.fanoutTopicName} (they are retried, then land in the subscription DLQs).`,
+      namespace: AWS_METRICS.sns.namespace,
+      metricName: "NumberOfNotificationsFailed",
+      dimensions: { TopicName: props.fanoutTopicName },
+      statistic: "Sum",
+      threshold: 0,
+    });
+    this.add(props, {
+      region: props.homeRegion,
+      suffix: "api-5xx-rate",
+      description: `More than ${props.api5xxPercent}% of producer API requests answered 5XX in 2 of 3 periods. Read the API function's log group; 502s carry SNS's error.`,
+      namespace: AWS_METRICS.apiGateway.namespace,
+      metricName: "5XXError",
+      dimensions: { ApiName: props.apiName, Stage: props.apiStage },
+      // 5XXError averages to the share of requests that failed.
+      statistic: "Average",
+      threshold: props.api5xxPercent / 100,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+    });
+  }
+
+  private add(props: FanoutAlarmsProps, spec: AlarmSpec): void {
+    const topic = this.topics[spec.region];
+    if (topic === undefined) throw new Error(`No alarm topic for region ${spec.region}`);
+    this.alarms.push(
+      new CloudwatchMetricAlarm(this, spec.suffix, {
+        provider: props.providers(spec.region),
+        alarmName: `${props.unitName}-${spec.suffix}`,
+        alarmDescription: spec.description,
+        namespace: spec.namespace,
+        metricName: spec.metricName,
+        dimensions: spec.dimensions,
+        statistic: spec.statistic,
+        extendedStatistic: spec.extendedStatistic,
+        period: ALARM_PERIOD_SECONDS,
+        evaluationPeriods: spec.evaluationPeriods ?? 1,
+        datapointsToAlarm: spec.datapointsToAlarm ?? 1,
+        threshold: spec.threshold,
+        comparisonOperator: "GreaterThanThreshold",
+        treatMissingData: ALARM_TREAT_MISSING_DATA,
+        alarmActions: [topic.topic.arn],
+        okActions: [topic.topic.arn],
+      }),
+    );
+  }
+}
