@@ -1,28 +1,17 @@
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { Construct } from "constructs";
-import {
-  consumerDimensions,
-  LATENCY_METRICS,
-  METRIC_NAMESPACE,
-  QueueRole,
-} from "../lambdas/shared/metrics";
+import { consumerDimensions, LATENCY_METRICS, METRIC_NAMESPACE } from "../lambdas/shared/metrics";
 import { AlarmTopic } from "./alarm-topic";
-import { AWS_METRICS } from "./dashboard-body";
+import { AWS_METRICS, DashboardQueue } from "./dashboard-body";
 import {
   ALARM_PERIOD_SECONDS,
   ALARM_TREAT_MISSING_DATA,
   STANDBY_AGE_ALARM_RETENTION_SHARE,
 } from "./defaults";
 
-/** One queue of the unit, as the alarms see it. */
-export interface AlarmedQueue {
-  readonly role: QueueRole;
-  readonly region: string;
-  readonly queueName: string;
-  readonly deadLetterQueueName: string;
-  readonly deliveryDeadLetterQueueName: string;
-  readonly consumerFunctionName: string;
+/** One queue of the unit, as the alarms see it: what the dashboard shows, and more. */
+export interface AlarmedQueue extends DashboardQueue {
   /** False for replicas in active-standby mode: their messages wait on purpose. */
   readonly drained: boolean;
   /** Retention of the queue, in seconds. */
