@@ -8,8 +8,10 @@ import {
   SOURCE_MAP_FILE,
   bundleLambda,
   clearBundleCache,
+  packageLambda,
   stableSourcePath,
 } from "../constructs/bundling";
+import { unzipSync } from "fflate";
 import { consumerEnvironment } from "../lambdas/shared/metrics";
 
 const CONSUMER = "lambdas/consumer/index.ts";
@@ -231,6 +233,19 @@ describe("bundleLambda", () => {
     expect(() =>
       bundleLambda({ entry: "entry.ts", outdir: dir("broken-out"), projectRoot: root }),
     ).toThrow(/^Bundling entry\.ts failed: Could not resolve "\.\/missing" \(entry\.ts:1\)$/);
+  });
+});
+
+describe("packageLambda", () => {
+  it("writes the same zip bytes from any place, holding the bundle and its map", () => {
+    const a = packageLambda({ entry: CONSUMER, outfile: path.join(dir("zip-a"), "consumer.zip") });
+    const b = packageLambda({ entry: CONSUMER, outfile: path.join(dir("zip-b"), "x.zip") });
+    const bytes = fs.readFileSync(a.outfile);
+    expect(bytes.equals(fs.readFileSync(b.outfile))).toBe(true);
+    expect(a.zipBytes).toBe(bytes.byteLength);
+    const files = unzipSync(new Uint8Array(bytes));
+    expect(Object.keys(files).sort()).toEqual(["index.js", "index.js.map"]);
+    expect(files["index.js"].byteLength).toBe(a.bytes);
   });
 });
 

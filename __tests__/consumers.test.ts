@@ -67,7 +67,9 @@ describe.each(config.units.map((u) => [u.stack, u] as const))("consumers of %s",
           memory_size: 256,
           role: ref("aws_iam_role", c.roleId, "arn"),
         });
-        expect(String(c.fn.filename)).toMatch(/^assets\/[^/]+\/[0-9A-F]{32}\/archive\.zip$/);
+        expect(String(c.fn.filename)).toMatch(
+          /^assets\/code-consumer\/[0-9A-F]{32}\/consumer\.zip$/,
+        );
         expect(String(c.fn.filename)).toContain(String(c.fn.source_code_hash));
       });
 

@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { buildSync, type BuildFailure, type BuildOptions, type OutputFile } from "esbuild";
+import { zipSync } from "fflate";
 
 /** esbuild target matching the Lambda runtime `nodejs22.x`. */
 export const LAMBDA_NODE_TARGET = "node22";
@@ -174,5 +175,63 @@ export function bundleLambda(options: BundleLambdaOptions): BundleResult {
     bytes: built.code.byteLength,
     mapBytes: built.map.byteLength,
     sha256: built.sha256,
+  };
+}
+
+/** Modification time written into every archive entry, so archives are byte-identical. */
+const ARCHIVE_MTIME = new Date("1980-01-01T00:00:00Z");
+
+/** Options of {@link packageLambda}. */
+export interface PackageLambdaOptions {
+  /** Entry file, absolute or relative to `projectRoot`, e.g. `lambdas/consumer/index.ts`. */
+  readonly entry: string;
+  /** The zip file to write; its directory is created when missing. */
+  readonly outfile: string;
+  /**
+   * Directory source-map paths are relative to.
+   * @default - the repository root
+   */
+  readonly projectRoot?: string;
+}
+
+/** What {@link packageLambda} wrote. */
+export interface PackageResult extends Omit<BundleResult, "outdir"> {
+  /** Absolute path of the zip file. */
+  readonly outfile: string;
+  /** Size of the zip file in bytes. */
+  readonly zipBytes: number;
+}
+
+/**
+ * Bundles one entry (see {@link bundleLambda}) and writes the Lambda deployment package: a zip
+ * of `index.js` and `index.js.map` with fixed entry order and times, so the same source gives
+ * the same bytes, and so the same asset hash, on any machine. Written in-process: a cdktf
+ * archive asset would spawn a Node process per function at every synth.
+ */
+export function packageLambda(options: PackageLambdaOptions): PackageResult {
+  const projectRoot = path.resolve(options.projectRoot ?? PROJECT_ROOT);
+  const entry = path.resolve(projectRoot, options.entry);
+  const key = `${projectRoot}\0${entry}`;
+  let built = cache.get(key);
+  if (built === undefined) {
+    built = build(entry, projectRoot);
+    cache.set(key, built);
+  }
+  const zip = zipSync(
+    {
+      [BUNDLE_FILE]: [built.code, { mtime: ARCHIVE_MTIME }],
+      [SOURCE_MAP_FILE]: [built.map, { mtime: ARCHIVE_MTIME }],
+    },
+    { level: 9 },
+  );
+  const outfile = path.resolve(options.outfile);
+  fs.mkdirSync(path.dirname(outfile), { recursive: true });
+  fs.writeFileSync(outfile, zip);
+  return {
+    outfile,
+    bytes: built.code.byteLength,
+    mapBytes: built.map.byteLength,
+    sha256: built.sha256,
+    zipBytes: zip.byteLength,
   };
 }

@@ -1,15 +1,15 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { AssetType, TerraformAsset } from "cdktf";
+import { AssetType, TerraformAsset, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import { BUNDLE_FILE, bundleLambda } from "./bundling";
+import { BUNDLE_FILE, packageLambda } from "./bundling";
 import {
   FUNCTION_ARCHITECTURE,
   FUNCTION_MEMORY_MB,
@@ -50,22 +50,42 @@ export interface NodejsFunctionProps {
   readonly logRetentionDays?: number;
 }
 
-/** Bundle directories of this process, one per entry: each is bundled once per synth. */
-const bundleDirs = new Map<string, string>();
+/** Deployment packages of this process, one per entry: each is bundled and zipped once. */
+const packages = new Map<string, string>();
+/** Assets of each stack, one per entry: functions of the same code share one copy. */
+const assets = new WeakMap<TerraformStack, Map<string, TerraformAsset>>();
 
-function bundleDir(entry: string): string {
-  let dir = bundleDirs.get(entry);
-  if (dir === undefined) {
-    dir = mkdtempSync(join(tmpdir(), "fanout-bundle-"));
-    bundleLambda({ entry, outdir: dir });
-    bundleDirs.set(entry, dir);
+function assetFor(scope: Construct, entry: string): TerraformAsset {
+  let zip = packages.get(entry);
+  if (zip === undefined) {
+    const name = basename(dirname(entry));
+    zip = packageLambda({
+      entry,
+      outfile: join(mkdtempSync(join(tmpdir(), "fanout-")), `${name}.zip`),
+    }).outfile;
+    packages.set(entry, zip);
   }
-  return dir;
+  const stack = TerraformStack.of(scope);
+  let byEntry = assets.get(stack);
+  if (byEntry === undefined) {
+    byEntry = new Map();
+    assets.set(stack, byEntry);
+  }
+  let asset = byEntry.get(entry);
+  if (asset === undefined) {
+    asset = new TerraformAsset(stack, `code-${basename(zip, ".zip")}`, {
+      path: zip,
+      type: AssetType.FILE,
+    });
+    byEntry.set(entry, asset);
+  }
+  return asset;
 }
 
 /**
  * A TypeScript Lambda function: bundled with esbuild at synth (node22, `@aws-sdk/*` external,
- * minified, source map), packaged as a `TerraformAsset` (no archive provider needed), running
+ * minified, source map), zipped deterministically and shipped as a `TerraformAsset` (no archive
+ * provider needed; functions of the same entry in a stack share one asset), running
  * `nodejs22.x` on `arm64`, with its own role and its own log group.
  *
  * The log group is created before the function, so Lambda never creates one of its own that
@@ -115,10 +135,7 @@ export class NodejsFunction extends Construct {
       },
     ]);
 
-    const asset = new TerraformAsset(this, "code", {
-      path: bundleDir(props.entry),
-      type: AssetType.ARCHIVE,
-    });
+    const asset = assetFor(this, props.entry);
     this.function = new LambdaFunction(this, "function", {
       provider,
       functionName,

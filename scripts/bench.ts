@@ -2,8 +2,7 @@
  * Benchmark of the Lambda bundles on this machine (`npm run bench`); not a test.
  *
  * For each entry of {@link ENTRIES} it prints:
- * - bundle size and zipped size (zip built with `archiver` at level 9, as cdktf's TerraformAsset
- *   does);
+ * - bundle size and zipped size (the deployment package `packageLambda` writes for the asset);
  * - module init in a fresh `node --enable-source-maps` process (as the functions run), next to
  *   an empty handler's (median of several runs): time from process start to the handler loaded,
  *   and the `require` alone, also without source maps to show what loading the map costs;
@@ -19,7 +18,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
-import { bundleLambda } from "../constructs/bundling";
+import { bundleLambda, packageLambda, PROJECT_ROOT } from "../constructs/bundling";
+import { producerApiEnvironment } from "../lambdas/producer-api/env";
 import { consumerEnvironment } from "../lambdas/shared/metrics";
 
 /** A workload measured per record. */
@@ -41,11 +41,16 @@ interface BenchEntry {
   readonly env: Record<string, string>;
   /** Size budget of the minified bundle, in bytes. */
   readonly maxBundleBytes: number;
+  /**
+   * Init budget as a multiple of the empty handler's; `undefined` prints the figure without a
+   * verdict (the producer API loads the runtime's SNS client at init, which no budget covers).
+   */
+  readonly maxInitRatio?: number;
   readonly perRecord?: PerRecordWorkload;
 }
 
 /** Targets every entry is held to. */
-const TARGETS = { initRatio: 3, perRecordRatio: 3 };
+const TARGETS = { perRecordRatio: 3 };
 const INIT_RUNS = 11;
 const WARMUP_BATCHES = 1_000;
 const MEASURED_BATCHES = 5_000;
@@ -94,6 +99,7 @@ const ENTRIES: readonly BenchEntry[] = [
     entry: "lambdas/consumer/index.ts",
     env: consumerEnvironment({ unitName: "fanout-primary", stack: "primary", role: "active" }),
     maxBundleBytes: 60 * 1024,
+    maxInitRatio: 3,
     perRecord: {
       batchSize: 10,
       event: () => snsToSqsBatch(10),
@@ -105,6 +111,16 @@ const ENTRIES: readonly BenchEntry[] = [
         }
       },
     },
+  },
+  {
+    name: "producer-api",
+    entry: "lambdas/producer-api/index.ts",
+    env: producerApiEnvironment({
+      topicArn: "arn:aws:sns:us-east-1:123456789012:fanout-primary-topic",
+      stack: "primary",
+      service: "fanout-primary-api",
+    }),
+    maxBundleBytes: 60 * 1024,
   },
 ];
 
@@ -120,32 +136,6 @@ function kib(bytes: number): string {
 
 function verdict(ok: boolean): string {
   return ok ? "ok" : "OVER TARGET";
-}
-
-interface Archiver {
-  pipe(stream: NodeJS.WritableStream): void;
-  directory(dir: string, prefix: false): void;
-  finalize(): Promise<void>;
-  on(event: "error", listener: (error: Error) => void): void;
-}
-
-/** Zips a directory the way cdktf's TerraformAsset does and returns the zip size. */
-async function zippedBytes(dir: string, zipFile: string): Promise<number> {
-  // archiver ships no types; this is the part of its API cdktf uses.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const archiver = require("archiver") as (format: "zip", options: object) => Archiver;
-  const output = fs.createWriteStream(zipFile);
-  const closed = new Promise<void>((resolve, reject) => {
-    output.on("close", resolve);
-    output.on("error", reject);
-  });
-  const archive = archiver("zip", { zlib: { level: 9 } });
-  archive.on("error", (error) => output.destroy(error));
-  archive.pipe(output);
-  archive.directory(dir, false);
-  await archive.finalize();
-  await closed;
-  return fs.statSync(zipFile).size;
 }
 
 interface InitTiming {
@@ -167,7 +157,14 @@ function initOnce(file: string, env: Record<string, string>, sourceMaps: boolean
   `;
   const flags = sourceMaps ? ["--enable-source-maps"] : [];
   const child = spawnSync(process.execPath, [...flags, "-e", script], {
-    env: { PATH: process.env.PATH ?? "", ...env },
+    // NODE_PATH stands in for the runtime's own AWS SDK v3, which bundles leave external.
+    env: {
+      PATH: process.env.PATH ?? "",
+      NODE_PATH: path.join(PROJECT_ROOT, "node_modules"),
+      AWS_REGION: "us-east-1",
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+      ...env,
+    },
     encoding: "utf8",
   });
   if (child.status !== 0) {
@@ -228,7 +225,10 @@ async function perRecordCost(
 async function benchEntry(entry: BenchEntry, scratch: string): Promise<void> {
   const outdir = path.join(scratch, entry.name);
   const bundle = bundleLambda({ entry: entry.entry, outdir, cache: false });
-  const zipped = await zippedBytes(outdir, path.join(scratch, `${entry.name}.zip`));
+  const zipped = packageLambda({
+    entry: entry.entry,
+    outfile: path.join(scratch, `${entry.name}.zip`),
+  }).zipBytes;
   const file = path.join(outdir, "index.js");
 
   console.log(`\n## ${entry.name} (${entry.entry})`);
@@ -236,7 +236,7 @@ async function benchEntry(entry: BenchEntry, scratch: string): Promise<void> {
     `bundle     ${kib(bundle.bytes).padStart(10)}  target <= ${kib(entry.maxBundleBytes)}  ${verdict(bundle.bytes <= entry.maxBundleBytes)}`,
   );
   console.log(
-    `zip        ${kib(zipped).padStart(10)}  (index.js + index.js.map ${kib(bundle.mapBytes)}, archiver zip level 9 as cdktf)`,
+    `zip        ${kib(zipped).padStart(10)}  (index.js + index.js.map ${kib(bundle.mapBytes)}: the deployment package packageLambda writes)`,
   );
 
   const emptyFile = path.join(scratch, "empty-handler.js");
@@ -245,7 +245,10 @@ async function benchEntry(entry: BenchEntry, scratch: string): Promise<void> {
   const initRatio = init.bundle.sinceStart / init.empty.sinceStart;
   console.log(
     `init       ${init.bundle.sinceStart.toFixed(1).padStart(7)} ms  empty handler ${init.empty.sinceStart.toFixed(1)} ms  ` +
-      `ratio ${initRatio.toFixed(2)}x  target <= ${TARGETS.initRatio}x  ${verdict(initRatio <= TARGETS.initRatio)}` +
+      `ratio ${initRatio.toFixed(2)}x  ` +
+      (entry.maxInitRatio === undefined
+        ? "no target (loads the runtime's AWS SDK client)"
+        : `target <= ${entry.maxInitRatio}x  ${verdict(initRatio <= entry.maxInitRatio)}`) +
       `  (node start to handler loaded, median of ${INIT_RUNS})`,
   );
   console.log(
