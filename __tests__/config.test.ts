@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import fc from "fast-check";
 import { ConfigError, loadConfig } from "../config/config";
 import { allNames, NAME_LIMITS, nameProblem } from "../config/names";
@@ -59,6 +61,20 @@ describe("default configuration", () => {
     );
     expect(cdktfJsonContext()).toEqual(fromCode);
   });
+});
+
+describe("documentation", () => {
+  const readme = readFileSync(join(__dirname, "..", "README.md"), "utf8");
+  const rows = readme.split("\n").filter((line) => line.startsWith("| `"));
+
+  it.each(Object.values(SETTINGS).map((s) => [s.key, s.env]))(
+    "lists setting %s with its variable %s and its default in the README",
+    (key, env) => {
+      const row = rows.find((line) => line.startsWith(`| \`${key}\``));
+      expect(row).toBeDefined();
+      expect(row).toContain(`\`${env}\``);
+    },
+  );
 });
 
 describe("environment overrides", () => {
