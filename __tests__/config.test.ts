@@ -67,12 +67,16 @@ describe("documentation", () => {
   const readme = readFileSync(join(__dirname, "..", "README.md"), "utf8");
   const rows = readme.split("\n").filter((line) => line.startsWith("| `"));
 
-  it.each(Object.values(SETTINGS).map((s) => [s.key, s.env]))(
+  it.each(Object.values(SETTINGS).map((s) => [s.key, s.env, s.default] as const))(
     "lists setting %s with its variable %s and its default in the README",
-    (key, env) => {
+    (key, env, def) => {
       const row = rows.find((line) => line.startsWith(`| \`${key}\``));
       expect(row).toBeDefined();
       expect(row).toContain(`\`${env}\``);
+      const shown = Array.isArray(def)
+        ? JSON.stringify(Object.fromEntries(def)).replace(/,/g, ", ").replace(/:/g, ": ")
+        : JSON.stringify(def).replace(/^"(.+)"$/, "$1");
+      expect(row).toContain(`\`${shown}\``);
     },
   );
 });
