@@ -95,6 +95,19 @@ export function messageBody(message: Message): string {
   });
 }
 
+/**
+ * Body of a message sent through the API: no `recorded_at`, so the API stamps it with the AWS
+ * clock and API-path latencies carry no producer clock skew.
+ */
+export function apiMessageBody(message: Message): string {
+  return JSON.stringify({ seq: message.seq, producer: message.producer });
+}
+
+/** Idempotency key of a message, so consumers can drop a copy re-sent after a failover. */
+export function idempotencyKey(message: Message): string {
+  return `${message.producer}-${message.seq}`;
+}
+
 /** Batch entry id of a message; unique in a batch, `[A-Za-z0-9_-]`. */
 function entryId(message: Message): string {
   return `m${message.seq}`;
@@ -297,12 +310,12 @@ async function postMessage(
   message: Message,
   signal?: AbortSignal,
 ): Promise<EntryResult> {
-  const body = messageBody(message);
+  const body = apiMessageBody(message);
   const headers = await signApiRequest({
     method: "POST",
     url: target.address,
     region: target.region,
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", "idempotency-key": idempotencyKey(message) },
     body,
     credentials,
   });

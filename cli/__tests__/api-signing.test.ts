@@ -100,7 +100,9 @@ describe("--via api", () => {
     const request = received[0];
     expect(request.method).toBe("POST");
     expect(request.url).toBe("/prod/messages");
-    expect(JSON.parse(request.body)).toEqual(message);
+    // The API stamps recorded_at with the AWS clock; the key lets consumers drop a re-send.
+    expect(JSON.parse(request.body)).toEqual({ seq: 7, producer: "laptop-1" });
+    expect(request.headers["idempotency-key"]).toBe("laptop-1-7");
     expect(request.headers["content-type"]).toBe("application/json");
     expect(request.headers.host).toBe(new URL(base).host);
 
@@ -115,7 +117,13 @@ describe("--via api", () => {
     );
     const signedHeaders = /SignedHeaders=([^,]+)/.exec(auth)![1].split(";");
     expect(signedHeaders).toEqual(
-      expect.arrayContaining(["content-type", "host", "x-amz-content-sha256", "x-amz-date"]),
+      expect.arrayContaining([
+        "content-type",
+        "host",
+        "idempotency-key",
+        "x-amz-content-sha256",
+        "x-amz-date",
+      ]),
     );
     expect(/Signature=([0-9a-f]{64})$/.exec(auth)![1]).toBe(
       expectedSignature(request, TEST_CREDENTIALS.secretAccessKey),
