@@ -1,6 +1,7 @@
 /**
  * `npm run review [-- --out <cdktf.out>] [--base <earlier cdktf.out>] [--output <file>]`:
  * writes the review report (default `review-report.md` in the project root) and prints where.
+ * `--base-label` names the base in the report (default: the `--base` path as given).
  *
  * Without `--out` it synthesizes the project's configuration in-process. The exit code is 0
  * even when policy checks fail: the report shows them, and `npm run check` is the gate.
@@ -16,11 +17,12 @@ import { buildReport, mermaidBlocks } from "../review/report";
 import { PROJECT_ROOT, projectConfig } from "../verify/synth";
 
 const USAGE =
-  "usage: npm run review [-- --out <cdktf.out>] [--base <earlier cdktf.out>] [--output <file>]";
+  "usage: npm run review [-- --out <cdktf.out>] [--base <earlier cdktf.out> [--base-label <text>]] [--output <file>]";
 
 interface Args {
   out?: string;
   base?: string;
+  baseLabel?: string;
   output: string;
 }
 
@@ -30,11 +32,12 @@ function parseArgs(argv: readonly string[]): Args | undefined {
     const value = argv[i + 1];
     const flag = argv[i];
     if (flag === "--help" || flag === "-h") return undefined;
-    if (value === undefined || !["--out", "--base", "--output"].includes(flag)) {
+    if (value === undefined || !["--out", "--base", "--base-label", "--output"].includes(flag)) {
       throw new Error(`bad argument ${flag}\n${USAGE}`);
     }
     if (flag === "--out") args.out = value;
     if (flag === "--base") args.base = value;
+    if (flag === "--base-label") args.baseLabel = value;
     if (flag === "--output") args.output = resolve(value);
     i++;
   }
@@ -51,7 +54,10 @@ function main(argv: readonly string[]): number {
   const report = buildReport({
     stacks,
     violations: runChecks(stacks),
-    base: args.base === undefined ? undefined : { stacks: readStacks(args.base), label: args.base },
+    base:
+      args.base === undefined
+        ? undefined
+        : { stacks: readStacks(args.base), label: args.baseLabel ?? args.base },
   });
   const blocks = mermaidBlocks(report);
   const broken = blocks.flatMap(flowchartProblems);
