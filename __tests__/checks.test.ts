@@ -482,6 +482,29 @@ describe("iam-least-privilege", () => {
     );
   });
 
+  it("accepts kms:* in a key policy for the account root only", () => {
+    const rootStatement = (principal: Body) =>
+      broken(({ resource, data }) => {
+        data.aws_iam_policy_document.key = {
+          provider: "aws.us-east-1",
+          statement: [
+            { effect: "Allow", principals: [principal], actions: ["kms:*"], resources: ["*"] },
+          ],
+        };
+        resource.aws_kms_key = {
+          k: { provider: "aws.us-east-1", policy: "${data.aws_iam_policy_document.key.json}" },
+        };
+      });
+    const root = "arn:${data.aws_partition.p.partition}:iam::${var.account_id}:root";
+    expect(rootStatement({ type: "AWS", identifiers: [root] })).toEqual([]);
+    expectOnly(
+      rootStatement({ type: "Service", identifiers: ["cloudwatch.amazonaws.com"] }),
+      "iam-least-privilege",
+      /^data\.aws_iam_policy_document\.key$/,
+      /wildcard action kms:\*/,
+    );
+  });
+
   it("judges a document attached to nothing as a role policy", () => {
     const v = broken(({ data }) => {
       data.aws_iam_policy_document.loose = {

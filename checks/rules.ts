@@ -225,6 +225,22 @@ export const WILDCARD_EXCEPTIONS: readonly WildcardException[] = [
       onlyActions(statement, ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]),
   },
   {
+    id: "key-policy-account-root",
+    reason:
+      "AWS's default key policy statement: kms:* for the owning account's root delegates the key's use to IAM policies of that account; without it a key can become unmanageable, and every narrower grant then lives in IAM",
+    covers: (kind, value, { use, carrier, statement }) =>
+      kind === "action" &&
+      use === "resource" &&
+      carrier === "aws_kms_key" &&
+      value === "kms:*" &&
+      statement.principals.length > 0 &&
+      statement.principals.every(
+        (p) =>
+          p.type === "AWS" &&
+          p.identifiers.every((id) => /^arn:[^:]+:iam::[^:]+:root$|^\d{12}$/.test(id)),
+      ),
+  },
+  {
     id: "key-policy-this-key",
     reason:
       "in a KMS key policy the Resource `*` means the key itself; a key policy cannot name its own ARN",
