@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Exports each FANOUT_* setting that is set as a repository variable, and only those.
+#
+# The workflow passes the variables as VAR_FANOUT_<NAME>: an unset repository variable expands
+# to "", and "" is not "use the default" for every setting (FANOUT_STATE_LOCKING="" is an
+# error), so only non-empty values reach $GITHUB_ENV, as FANOUT_<NAME>.
+set -euo pipefail
+: "${GITHUB_ENV:?run this in a GitHub Actions step}"
+while IFS= read -r name; do
+  value="${!name}"
+  if [ -n "$value" ]; then
+    printf '%s=%s\n' "${name#VAR_}" "$value" >>"$GITHUB_ENV"
+    echo "${name#VAR_} set from the repository variable"
+  fi
+done < <(compgen -v VAR_FANOUT_ || true)

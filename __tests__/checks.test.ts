@@ -1,0 +1,633 @@
+/**
+ * The policy rules: the real stacks pass, and every rule fires, alone, on a stack broken on
+ * purpose (a deep copy of the real synthesized JSON with one thing changed).
+ */
+import { RULES, Violation, WILDCARD_EXCEPTIONS } from "../checks/rules";
+import { formatViolations, runChecks } from "../checks/run";
+import { StackJson, synthStacks, TerraformJson } from "../checks/terraform-json";
+import { PROJECT_ROOT } from "../verify/synth";
+import { defaultConfig } from "./support/synth";
+
+type Body = Record<string, unknown>;
+type Section = Record<string, Record<string, Body>>;
+
+let defaults: StackJson[];
+let threeRegions: StackJson[];
+
+beforeAll(() => {
+  defaults = synthStacks(defaultConfig());
+  threeRegions = synthStacks(
+    defaultConfig({ FANOUT_STACKS: "primary=us-east-1,secondary=us-west-2,tertiary=eu-west-1" }),
+  );
+});
+
+/** The default stacks with `primary` changed by `change` (on a deep copy). */
+function broken(change: (json: TerraformJson & { resource: Section; data: Section }) => void) {
+  const copy = structuredClone(defaults);
+  change(
+    copy.find((s) => s.name === "primary")!.json as TerraformJson & {
+      resource: Section;
+      data: Section;
+    },
+  );
+  return runChecks(copy);
+}
+
+/** The one block of `type` in `section` whose id contains `part`. */
+function pick(section: Section, type: string, part: string): [string, Body] {
+  const found = Object.entries(section[type] ?? {}).filter(([id]) => id.includes(part));
+  if (found.length !== 1) throw new Error(`${found.length} ${type} match ${part}`);
+  return found[0];
+}
+
+/** Statements of a policy document data source. */
+const statements = (doc: Body) => doc.statement as Body[];
+
+const rulesOf = (violations: Violation[]) => [...new Set(violations.map((v) => v.rule))];
+
+function expectOnly(violations: Violation[], rule: string, address: RegExp, why?: RegExp) {
+  expect(rulesOf(violations)).toEqual([rule]);
+  expect(violations.some((v) => address.test(v.address))).toBe(true);
+  if (why) expect(violations.map((v) => v.why).join("\n")).toMatch(why);
+}
+
+describe("the real stacks", () => {
+  it("of the default configuration break no rule", () => {
+    expect(runChecks(defaults)).toEqual([]);
+  });
+
+  it("of three regions break no rule", () => {
+    expect(threeRegions.map((s) => s.name)).toEqual(["primary", "secondary", "tertiary"]);
+    expect(runChecks(threeRegions)).toEqual([]);
+  });
+
+  it("have unique rule ids and a description for each rule", () => {
+    expect(new Set(RULES.map((r) => r.id)).size).toBe(RULES.length);
+    for (const r of RULES) expect(r.description.length).toBeGreaterThan(20);
+    for (const e of WILDCARD_EXCEPTIONS) expect(e.reason.length).toBeGreaterThan(20);
+  });
+});
+
+describe("sqs-encryption", () => {
+  it("flags a queue without SSE", () => {
+    const v = broken(({ resource }) => {
+      delete pick(resource, "aws_sqs_queue", "active_queue_0")[1].sqs_managed_sse_enabled;
+    });
+    expectOnly(v, "sqs-encryption", /^aws_sqs_queue\.active_queue_0/);
+  });
+
+  it("flags a queue on the AWS-managed alias/aws/sqs key", () => {
+    const v = broken(({ resource }) => {
+      const [, q] = pick(resource, "aws_sqs_queue", "replica-us-west-2_queue_8");
+      delete q.sqs_managed_sse_enabled;
+      q.kms_master_key_id = "alias/aws/sqs";
+    });
+    expectOnly(v, "sqs-encryption", /replica-us-west-2_queue_8/, /AWS-managed key alias\/aws\/sqs/);
+  });
+
+  it("accepts a customer managed KMS key", () => {
+    const v = broken(({ resource }) => {
+      const [, q] = pick(resource, "aws_sqs_queue", "replica-us-west-2_queue_8");
+      delete q.sqs_managed_sse_enabled;
+      q.kms_master_key_id = "alias/fanout-queues";
+    });
+    expect(v).toEqual([]);
+  });
+});
+
+describe("sqs-dead-letter-queue", () => {
+  it("flags a queue without a redrive policy", () => {
+    const v = broken(({ resource }) => {
+      delete pick(resource, "aws_sqs_queue", "active_queue_0")[1].redrive_policy;
+    });
+    // Its former DLQ is now nobody's DLQ either, and has no DLQ of its own.
+    expectOnly(v, "sqs-dead-letter-queue", /^aws_sqs_queue\.active_queue_0/);
+    expect(v.map((x) => x.address).sort()).toEqual(
+      [
+        expect.stringMatching(/active_queue_0/),
+        expect.stringMatching(/active_queue_dead-letter-queue/),
+      ].sort(),
+    );
+  });
+
+  it("flags a queue that redrives to itself", () => {
+    const v = broken(({ resource }) => {
+      const [id, q] = pick(resource, "aws_sqs_queue", "active_queue_0");
+      q.redrive_policy = JSON.stringify({
+        deadLetterTargetArn: `\${aws_sqs_queue.${id}.arn}`,
+        maxReceiveCount: 5,
+      });
+    });
+    expect(rulesOf(v)).toEqual(["sqs-dead-letter-queue"]);
+    expect(v.map((x) => x.why)).toContain("redrives to itself");
+  });
+});
+
+describe("sqs-tls-only", () => {
+  it("flags a queue policy that lost its TLS-only deny", () => {
+    const v = broken(({ data }) => {
+      const [, doc] = pick(data, "aws_iam_policy_document", "active_queue_dead-letter-policy");
+      doc.statement = statements(doc).filter((s) => s.effect !== "Deny");
+    });
+    expectOnly(v, "sqs-tls-only", /^aws_sqs_queue_policy\.active_queue_dead-letter-policy/);
+  });
+
+  it("flags a TLS deny whose condition was weakened", () => {
+    const v = broken(({ data }) => {
+      const [, doc] = pick(data, "aws_iam_policy_document", "active_subscription_queue-policy");
+      const deny = statements(doc).find((s) => s.effect === "Deny")!;
+      deny.condition = [{ test: "Bool", variable: "aws:SecureTransport", values: ["true"] }];
+    });
+    expectOnly(v, "sqs-tls-only", /^aws_sqs_queue_policy\.active_subscription_queue-policy/);
+  });
+
+  it("flags a queue with two policies", () => {
+    const v = broken(({ resource }) => {
+      const [id, p] = pick(resource, "aws_sqs_queue_policy", "active_subscription_queue-policy");
+      resource.aws_sqs_queue_policy[`${id}-copy`] = structuredClone(p);
+    });
+    expectOnly(v, "sqs-tls-only", /^aws_sqs_queue\.active_queue_0/, /has 2 queue policies/);
+  });
+});
+
+describe("sqs-policy-feeding-topic", () => {
+  it("flags a queue policy that lets another topic send", () => {
+    const v = broken(({ data }) => {
+      const [, doc] = pick(
+        data,
+        "aws_iam_policy_document",
+        "replica-us-west-2_subscription_queue-policy",
+      );
+      const allow = statements(doc).find((s) => s.effect === "Allow")!;
+      allow.condition = [
+        {
+          test: "ArnEquals",
+          variable: "aws:SourceArn",
+          values: ["${aws_sns_topic.someone_else.arn}"],
+        },
+      ];
+    });
+    expectOnly(
+      v,
+      "sqs-policy-feeding-topic",
+      /^aws_sqs_queue_policy\.replica-us-west-2_subscription_queue-policy/,
+      /lets aws_sns_topic\.someone_else send/,
+    );
+    expect(v.map((x) => x.why).join("\n")).toMatch(
+      /does not let aws_sns_topic\.topic_\w+, which feeds/,
+    );
+  });
+
+  it("flags a dead-letter queue policy that grants something", () => {
+    const v = broken(({ data }) => {
+      const [, dlq] = pick(data, "aws_iam_policy_document", "active_queue_dead-letter-policy");
+      const [, fed] = pick(data, "aws_iam_policy_document", "active_subscription_queue-policy");
+      const allow = structuredClone(statements(fed).find((s) => s.effect === "Allow")!);
+      allow.resources = [(statements(dlq)[0].resources as string[])[0]];
+      dlq.statement = [allow, ...statements(dlq)];
+    });
+    expectOnly(
+      v,
+      "sqs-policy-feeding-topic",
+      /^aws_sqs_queue_policy\.active_queue_dead-letter-policy/,
+      /is fed by no topic, yet its policy lets aws_sns_topic\.topic_\w+ send/,
+    );
+  });
+
+  it("flags an allow without the aws:SourceArn condition", () => {
+    const v = broken(({ data }) => {
+      const [, doc] = pick(data, "aws_iam_policy_document", "active_subscription_queue-policy");
+      delete statements(doc).find((s) => s.effect === "Allow")!.condition;
+    });
+    expectOnly(
+      v,
+      "sqs-policy-feeding-topic",
+      /active_subscription_queue-policy/,
+      /grants more than/,
+    );
+  });
+});
+
+describe("sns-encryption", () => {
+  it("flags a topic without a KMS key", () => {
+    const v = broken(({ resource }) => {
+      delete pick(resource, "aws_sns_topic", "topic")[1].kms_master_key_id;
+    });
+    expectOnly(v, "sns-encryption", /^aws_sns_topic\.topic_/);
+  });
+});
+
+describe("sns-tls-only", () => {
+  it("flags a topic whose policy lost its TLS-only deny", () => {
+    const v = broken(({ data }) => {
+      pick(data, "aws_iam_policy_document", "topic_policy-document")[1].statement = [];
+    });
+    expectOnly(v, "sns-tls-only", /^aws_sns_topic_policy\.topic_policy/);
+  });
+
+  it("flags a topic without a topic policy", () => {
+    const v = broken(({ resource, data }) => {
+      delete resource.aws_sns_topic_policy;
+      delete data.aws_iam_policy_document[
+        pick(data, "aws_iam_policy_document", "topic_policy-document")[0]
+      ];
+    });
+    expectOnly(v, "sns-tls-only", /^aws_sns_topic\.topic_/, /has no topic policy/);
+  });
+});
+
+describe("sns-subscription-provider", () => {
+  it("flags a cross-region subscription created with the queue's provider", () => {
+    const v = broken(({ resource }) => {
+      pick(resource, "aws_sns_topic_subscription", "replica-us-west-2")[1].provider =
+        "aws.us-west-2";
+    });
+    expectOnly(
+      v,
+      "sns-subscription-provider",
+      /^aws_sns_topic_subscription\.replica-us-west-2_subscription/,
+      /provider aws\.us-west-2 but its topic .* with aws\.us-east-1/,
+    );
+  });
+
+  it("flags a subscription to a literal topic ARN of another region", () => {
+    const v = broken(({ resource }) => {
+      pick(resource, "aws_sns_topic_subscription", "active")[1].topic_arn =
+        "arn:aws:sns:eu-west-1:123456789012:elsewhere";
+    });
+    expect(rulesOf(v)).toContain("sns-subscription-provider");
+    expect(v.find((x) => x.rule === "sns-subscription-provider")!.why).toBe(
+      "is created in us-east-1 but its topic is in eu-west-1",
+    );
+  });
+});
+
+describe("lambda-runtime", () => {
+  it("flags an x86_64 function", () => {
+    const v = broken(({ resource }) => {
+      pick(resource, "aws_lambda_function", "active_consumer")[1].architectures = ["x86_64"];
+    });
+    expectOnly(v, "lambda-runtime", /^aws_lambda_function\.active_consumer/, /expected \[arm64\]/);
+  });
+
+  it("flags a deprecated runtime", () => {
+    const v = broken(({ resource }) => {
+      pick(resource, "aws_lambda_function", "producer-api")[1].runtime = "nodejs20.x";
+    });
+    expectOnly(v, "lambda-runtime", /^aws_lambda_function\.producer-api/, /nodejs20\.x/);
+  });
+});
+
+describe("lambda-log-group", () => {
+  it("flags a log group without retention", () => {
+    const v = broken(({ resource }) => {
+      delete pick(resource, "aws_cloudwatch_log_group", "replica")[1].retention_in_days;
+    });
+    expectOnly(v, "lambda-log-group", /^aws_cloudwatch_log_group\.replica/, /kept forever/);
+  });
+
+  it("flags a function whose log group is named otherwise", () => {
+    const v = broken(({ resource }) => {
+      pick(resource, "aws_cloudwatch_log_group", "producer-api")[1].name = "/aws/lambda/other";
+    });
+    expectOnly(v, "lambda-log-group", /^aws_lambda_function\.producer-api/, /has 0 log groups/);
+  });
+
+  it("flags a log group in another region than its function", () => {
+    const v = broken(({ resource }) => {
+      pick(resource, "aws_cloudwatch_log_group", "replica")[1].provider = "aws.us-east-1";
+    });
+    expectOnly(v, "lambda-log-group", /^aws_lambda_function\.replica/, /in us-west-2/);
+  });
+});
+
+describe("iam-least-privilege", () => {
+  const consumePolicy = "active_consumer_function_consume-queue-policy-document";
+
+  it("flags a wildcard action in a role policy", () => {
+    const v = broken(({ data }) => {
+      (
+        statements(pick(data, "aws_iam_policy_document", consumePolicy)[1])[0].actions as string[]
+      ).push("*");
+    });
+    expectOnly(
+      v,
+      "iam-least-privilege",
+      new RegExp(`^data\\.aws_iam_policy_document\\.${consumePolicy}`),
+      /wildcard action \*/,
+    );
+  });
+
+  it("flags a service-wide action in a role policy", () => {
+    const v = broken(({ data }) => {
+      statements(pick(data, "aws_iam_policy_document", consumePolicy)[1])[0].actions = ["sqs:*"];
+    });
+    expectOnly(v, "iam-least-privilege", /consume-queue-policy-document/, /wildcard action sqs:\*/);
+  });
+
+  it("flags a wildcard resource in a role policy", () => {
+    const v = broken(({ data }) => {
+      statements(
+        pick(data, "aws_iam_policy_document", "producer-api_function_publish")[1],
+      )[0].resources = ["*"];
+    });
+    expectOnly(v, "iam-least-privilege", /publish-policy-document/, /wildcard resource \*/);
+  });
+
+  it("flags a wildcard inside an ARN", () => {
+    const v = broken(({ data }) => {
+      statements(pick(data, "aws_iam_policy_document", consumePolicy)[1])[0].resources = [
+        "arn:aws:sqs:*:123456789012:fanout-*",
+      ];
+    });
+    expectOnly(v, "iam-least-privilege", /consume-queue/, /wildcard resource arn:aws:sqs:\*/);
+  });
+
+  it("flags NotAction", () => {
+    const v = broken(({ data }) => {
+      const [, doc] = pick(data, "aws_iam_policy_document", consumePolicy);
+      statements(doc)[0].not_actions = ["iam:*"];
+      delete statements(doc)[0].actions;
+    });
+    expectOnly(v, "iam-least-privilege", /consume-queue/, /NotAction/);
+  });
+
+  it("flags a role policy written as an opaque expression", () => {
+    const v = broken(({ resource }) => {
+      pick(resource, "aws_iam_role_policy", "active_consumer_function_consume")[1].policy =
+        '${jsonencode({Statement = [{Effect = "Allow", Action = "*", Resource = "*"}]})}';
+    });
+    // The document it used is now attached to nothing, and is still judged as a role policy.
+    expectOnly(
+      v,
+      "iam-least-privilege",
+      /^aws_iam_role_policy\.active_consumer_function_consume/,
+      /cannot be checked/,
+    );
+  });
+
+  it("flags a wildcard in a role policy written as JSON", () => {
+    const v = broken(({ resource }) => {
+      pick(resource, "aws_iam_role_policy", "active_consumer_function_consume")[1].policy =
+        JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Action: "sqs:*", Resource: "*" }],
+        });
+    });
+    expectOnly(
+      v,
+      "iam-least-privilege",
+      /^aws_iam_role_policy\.active_consumer/,
+      /wildcard action sqs:\*[\s\S]*wildcard resource \*/,
+    );
+  });
+
+  it("flags an attached managed policy", () => {
+    const v = broken(({ resource }) => {
+      resource.aws_iam_role_policy_attachment = {
+        basic: {
+          provider: "aws.us-east-1",
+          role: "${aws_iam_role.x.name}",
+          policy_arn: "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+        },
+      };
+    });
+    expectOnly(v, "iam-least-privilege", /^aws_iam_role_policy_attachment\.basic$/, /cannot see/);
+  });
+
+  it("flags a trust policy anyone may assume", () => {
+    const v = broken(({ data }) => {
+      const [, doc] = pick(data, "aws_iam_policy_document", "active_consumer_function_assume-role");
+      statements(doc)[0].principals = [{ type: "AWS", identifiers: ["*"] }];
+    });
+    expectOnly(
+      v,
+      "iam-least-privilege",
+      /assume-role/,
+      /lets anyone assume the role \(trust policy/,
+    );
+  });
+
+  it("flags a resource policy that grants everyone without a condition", () => {
+    const v = broken(({ data }) => {
+      const [, doc] = pick(data, "aws_iam_policy_document", "topic_policy-document");
+      statements(doc).push({
+        effect: "Allow",
+        principals: [{ type: "*", identifiers: ["*"] }],
+        actions: ["sns:Publish"],
+        resources: statements(doc)[0].resources,
+      });
+    });
+    expectOnly(
+      v,
+      "iam-least-privilege",
+      /topic_policy-document/,
+      /grants to every principal without a condition \(resource policy of aws_sns_topic_policy\)/,
+    );
+  });
+
+  it("accepts the listed exception for PutMetricData with a namespace condition, and only with it", () => {
+    const putMetricData = (condition: boolean) =>
+      broken(({ data }) => {
+        statements(pick(data, "aws_iam_policy_document", consumePolicy)[1]).push({
+          effect: "Allow",
+          actions: ["cloudwatch:PutMetricData"],
+          resources: ["*"],
+          ...(condition
+            ? {
+                condition: [
+                  {
+                    test: "StringEquals",
+                    variable: "cloudwatch:namespace",
+                    values: ["SnsSqsMultiRegion"],
+                  },
+                ],
+              }
+            : {}),
+        });
+      });
+    expect(putMetricData(true)).toEqual([]);
+    expectOnly(
+      putMetricData(false),
+      "iam-least-privilege",
+      /consume-queue/,
+      /wildcard resource \*/,
+    );
+  });
+
+  it("accepts `*` as the resource of a KMS key policy only", () => {
+    const keyPolicy = (carrier: string) =>
+      broken(({ resource, data }) => {
+        data.aws_iam_policy_document.key = {
+          provider: "aws.us-east-1",
+          statement: [
+            {
+              effect: "Allow",
+              principals: [{ type: "Service", identifiers: ["cloudwatch.amazonaws.com"] }],
+              actions: ["kms:Decrypt", "kms:GenerateDataKey"],
+              resources: ["*"],
+            },
+          ],
+        };
+        resource[carrier] = {
+          k: { provider: "aws.us-east-1", policy: "${data.aws_iam_policy_document.key.json}" },
+        };
+      });
+    expect(keyPolicy("aws_kms_key")).toEqual([]);
+    expectOnly(
+      keyPolicy("aws_s3_bucket_policy"),
+      "iam-least-privilege",
+      /^data\.aws_iam_policy_document\.key$/,
+      /resource policy of aws_s3_bucket_policy/,
+    );
+  });
+
+  it("accepts kms:* in a key policy for the account root only", () => {
+    const rootStatement = (principal: Body) =>
+      broken(({ resource, data }) => {
+        data.aws_iam_policy_document.key = {
+          provider: "aws.us-east-1",
+          statement: [
+            { effect: "Allow", principals: [principal], actions: ["kms:*"], resources: ["*"] },
+          ],
+        };
+        resource.aws_kms_key = {
+          k: { provider: "aws.us-east-1", policy: "${data.aws_iam_policy_document.key.json}" },
+        };
+      });
+    const root = "arn:${data.aws_partition.p.partition}:iam::${var.account_id}:root";
+    expect(rootStatement({ type: "AWS", identifiers: [root] })).toEqual([]);
+    expectOnly(
+      rootStatement({ type: "Service", identifiers: ["cloudwatch.amazonaws.com"] }),
+      "iam-least-privilege",
+      /^data\.aws_iam_policy_document\.key$/,
+      /wildcard action kms:\*/,
+    );
+  });
+
+  it("judges a document attached to nothing as a role policy", () => {
+    const v = broken(({ data }) => {
+      data.aws_iam_policy_document.loose = {
+        provider: "aws.us-east-1",
+        statement: [{ effect: "Allow", actions: ["s3:GetObject"], resources: ["*"] }],
+      };
+    });
+    expectOnly(v, "iam-least-privilege", /^data\.aws_iam_policy_document\.loose$/, /not attached/);
+  });
+});
+
+describe("api-iam-auth", () => {
+  it("flags POST /messages without IAM authorization", () => {
+    const v = broken(({ resource }) => {
+      pick(resource, "aws_api_gateway_method", "messages")[1].authorization = "NONE";
+    });
+    expectOnly(
+      v,
+      "api-iam-auth",
+      /^aws_api_gateway_method\.producer-api_messages-method/,
+      /authorization NONE/,
+    );
+  });
+
+  it("flags an API whose POST /messages is gone", () => {
+    const v = broken(({ resource }) => {
+      pick(resource, "aws_api_gateway_resource", "messages")[1].path_part = "msgs";
+    });
+    expectOnly(v, "api-iam-auth", /^aws_api_gateway_rest_api\./, /no POST \/messages/);
+  });
+});
+
+describe("no-machine-paths", () => {
+  it("flags the project directory in a function's package path", () => {
+    const v = broken(({ resource }) => {
+      const [, fn] = pick(resource, "aws_lambda_function", "active_consumer");
+      fn.filename = `${PROJECT_ROOT}/${String(fn.filename)}`;
+    });
+    expectOnly(v, "no-machine-paths", /^aws_lambda_function\.active_consumer/, /machine directory/);
+  });
+
+  it("flags an absolute local state path", () => {
+    const v = broken((json) => {
+      (json.terraform as { backend: { local: { path: string } } }).backend.local.path =
+        "/srv/state/terraform.primary.tfstate";
+    });
+    expectOnly(v, "no-machine-paths", /^terraform$/, /backend\.local\.path is an absolute path/);
+  });
+
+  it("flags a temp or home directory anywhere in a string", () => {
+    const v = runChecks(structuredClone(defaults), {
+      context: { machineDirs: ["/home/builder"] },
+    });
+    expect(v).toEqual([]);
+    const copy = structuredClone(defaults);
+    (copy[0].json.output as Record<string, { value: unknown }>).region.value = "x:/home/builder/y";
+    const flagged = runChecks(copy, { context: { machineDirs: ["/home/builder"] } });
+    expectOnly(
+      flagged,
+      "no-machine-paths",
+      /^output$/,
+      /region\.value contains the machine directory \/home\/builder/,
+    );
+  });
+});
+
+describe("explicit-provider", () => {
+  it("flags a resource that names no provider", () => {
+    const v = broken(({ resource }) => {
+      delete pick(resource, "aws_lambda_permission", "health")[1].provider;
+    });
+    expectOnly(v, "explicit-provider", /^aws_lambda_permission\.producer-api_health-permission/);
+  });
+});
+
+describe("every rule", () => {
+  it("has a test above that makes it fire", () => {
+    // Keep this list equal to the describe blocks of this file.
+    const tested = [
+      "sqs-encryption",
+      "sqs-dead-letter-queue",
+      "sqs-tls-only",
+      "sqs-policy-feeding-topic",
+      "sns-encryption",
+      "sns-tls-only",
+      "sns-subscription-provider",
+      "lambda-runtime",
+      "lambda-log-group",
+      "iam-least-privilege",
+      "api-iam-auth",
+      "no-machine-paths",
+      "explicit-provider",
+    ];
+    expect(RULES.map((r) => r.id)).toEqual(tested);
+  });
+});
+
+describe("formatViolations", () => {
+  it("prints one row per violation under a header, and the count", () => {
+    const text = formatViolations(
+      [
+        {
+          rule: "sqs-encryption",
+          stack: "primary",
+          address: "aws_sqs_queue.q",
+          why: "has neither",
+        },
+        {
+          rule: "api-iam-auth",
+          stack: "secondary",
+          address: "aws_api_gateway_method.m",
+          why: "NONE",
+        },
+      ],
+      2,
+    );
+    const lines = text.split("\n");
+    expect(lines[0]).toMatch(/^rule\s+stack\s+resource\s+why$/);
+    expect(lines[2]).toMatch(/^sqs-encryption\s+primary\s+aws_sqs_queue\.q\s+has neither$/);
+    expect(text).toMatch(/2 violation\(s\) in 2 stack\(s\)/);
+  });
+
+  it("says so when there is nothing to report", () => {
+    expect(formatViolations([], 3)).toMatch(/3 stack\(s\), no violations/);
+  });
+});

@@ -1,0 +1,126 @@
+/**
+ * The exit path off CDKTF: every stack synthesizes as HCL that plain Terraform initializes and
+ * validates, offline, against the provider mirror (after the repair of cdktf 0.21's quoting).
+ *
+ * The Terraform part skips loudly where Terraform or the mirror is missing, unless
+ * FANOUT_REQUIRE_PLAN=1.
+ */
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import {
+  HCL_FILE,
+  hclStackDirs,
+  repairCdktfHcl,
+  repairHclDir,
+  synthHclToDir,
+  validateStackDir,
+  ValidateResult,
+} from "../verify/hcl";
+import { offlinePlanUnavailable, REQUIRE_PLAN_ENV, tempOutdir } from "../verify/offline-plan";
+import { defaultConfig } from "./support/synth";
+
+describe("repairCdktfHcl", () => {
+  it("escapes the quotes of a JSON string, leaving interpolations alone", () => {
+    const raw = 'redrive_policy = "{"deadLetterTargetArn":"${aws_sqs_queue.d.arn}","n":5}"';
+    const { text, escapedStrings } = repairCdktfHcl(raw);
+    expect(text).toBe(
+      'redrive_policy = "{\\"deadLetterTargetArn\\":\\"${aws_sqs_queue.d.arn}\\",\\"n\\":5}"',
+    );
+    expect(escapedStrings).toBe(1);
+  });
+
+  it("keeps quotes inside an interpolation, and valid strings as they are", () => {
+    const valid = [
+      'name = "fanout-primary-active"',
+      'redrive = "${jsonencode({"a" = aws_sqs_queue.d.arn})}"',
+      'description = "say \\"hi\\""',
+    ].join("\n");
+    expect(repairCdktfHcl(valid)).toEqual({
+      text: valid,
+      escapedStrings: 0,
+      unquotedReferences: 0,
+    });
+  });
+
+  it("unquotes provider and depends_on references", () => {
+    const raw = [
+      'provider = "aws.us-east-1"',
+      "depends_on = [",
+      '"aws_sqs_queue_policy.p_1",',
+      '"aws_iam_role_policy.q",',
+      "]",
+      'tags = ["x.y"]',
+    ].join("\n");
+    const repaired = repairCdktfHcl(raw);
+    expect(repaired.text).toBe(
+      [
+        "provider = aws.us-east-1",
+        "depends_on = [",
+        "aws_sqs_queue_policy.p_1,",
+        "aws_iam_role_policy.q,",
+        "]",
+        'tags = ["x.y"]',
+      ].join("\n"),
+    );
+    expect(repaired.unquotedReferences).toBe(3);
+  });
+
+  it("is idempotent", () => {
+    const once = repairCdktfHcl('provider = "aws.x"\na = "{"b":"c"}"').text;
+    expect(repairCdktfHcl(once)).toEqual({ text: once, escapedStrings: 0, unquotedReferences: 0 });
+  });
+});
+
+const unavailable = offlinePlanUnavailable();
+const required = process.env[REQUIRE_PLAN_ENV] === "1";
+if (unavailable && !required) {
+  console.warn(
+    `\n*** TERRAFORM VALIDATE OF THE HCL SKIPPED: ${unavailable}. ` +
+      `Set FANOUT_PROVIDER_MIRROR to a hashicorp/aws 5.100.0 mirror to run it. ***\n`,
+  );
+}
+const describeIfTerraform = unavailable && !required ? describe.skip : describe;
+
+describeIfTerraform("the HCL of every stack", () => {
+  const config = defaultConfig();
+  let outdir: string;
+  const results = new Map<string, ValidateResult>();
+
+  beforeAll(async () => {
+    if (unavailable) throw new Error(`terraform validate required but unavailable: ${unavailable}`);
+    outdir = tempOutdir("hcl");
+    synthHclToDir(config, outdir);
+    repairHclDir(outdir);
+    await Promise.all(
+      hclStackDirs(outdir).map(async (dir) => results.set(dir, await validateStackDir(dir))),
+    );
+  }, 300_000);
+
+  afterAll(() => {
+    if (outdir) rmSync(outdir, { recursive: true, force: true });
+  });
+
+  it("is written for every stack as cdk.tf, with its assets beside it", () => {
+    const dirs = hclStackDirs(outdir);
+    expect(dirs.map((d) => d.split("/").pop())).toEqual(config.units.map((u) => u.stack).sort());
+    for (const dir of dirs) {
+      expect(existsSync(join(dir, "cdk.tf.json"))).toBe(false);
+      const hcl = readFileSync(join(dir, HCL_FILE), "utf8");
+      expect(hcl).toMatch(/^resource "aws_sns_topic" /m);
+      for (const m of hcl.matchAll(/^\s*filename = "([^"]+)"$/gm)) {
+        expect(existsSync(join(dir, m[1]))).toBe(true);
+      }
+    }
+  });
+
+  it("passes terraform validate with no error and no warning", () => {
+    for (const [dir, result] of results) {
+      const diagnostics = result.diagnostics.map((d) => `${d.severity}: ${d.summary}`);
+      expect({ dir, valid: result.valid, diagnostics }).toEqual({
+        dir,
+        valid: true,
+        diagnostics: [],
+      });
+    }
+  });
+});

@@ -1,0 +1,183 @@
+/**
+ * The exit path off CDKTF: the stacks as HCL (`cdktf synth --hcl`), repaired where cdktf 0.21's
+ * HCL writer emits what Terraform rejects, and checked with `terraform init` + `terraform
+ * validate` against the provider mirror, offline.
+ *
+ * cdktf 0.21 writes a string attribute as `name = "<value>"` without escaping the quotes inside
+ * the value, so a JSON string such as a redrive policy (`JSON.stringify(...)` in a construct)
+ * becomes invalid HCL. It also quotes provider and `depends_on` references, which Terraform
+ * accepts with a deprecation warning. `repairCdktfHcl` fixes both, line by line; with
+ * `Fn.jsonencode` instead of `JSON.stringify` in the constructs the first repair finds nothing.
+ */
+import { execFile } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { App } from "cdktf";
+import { FanoutConfig } from "../config/config";
+import { createStacks } from "../stacks/fanout-stack";
+import { MIRROR_ENV, mirrorCliConfig } from "./offline-plan";
+
+/** File name of a stack's HCL in a synth output. */
+export const HCL_FILE = "cdk.tf";
+
+/**
+ * Synthesizes every stack of `config` as HCL into `outdir` (`<outdir>/stacks/<stack>/cdk.tf`).
+ * cdktf 0.21's stacks read the HCL switch from `SYNTH_HCL_OUTPUT` only (not from the App's
+ * `hclOutput`), so the variable is set for the duration of the synth.
+ */
+export function synthHclToDir(config: FanoutConfig, outdir: string): void {
+  const before = process.env.SYNTH_HCL_OUTPUT;
+  process.env.SYNTH_HCL_OUTPUT = "true";
+  try {
+    const app = new App({ outdir, hclOutput: true });
+    createStacks(app, config);
+    app.synth();
+  } finally {
+    if (before === undefined) delete process.env.SYNTH_HCL_OUTPUT;
+    else process.env.SYNTH_HCL_OUTPUT = before;
+  }
+}
+
+/** Escapes the `"` of a string literal's content that lie outside `${...}` interpolations. */
+function escapeQuotes(content: string): string {
+  let out = "";
+  let depth = 0;
+  for (let i = 0; i < content.length; i++) {
+    const c = content[i];
+    if (c === "\\") {
+      out += content.slice(i, i + 2);
+      i++;
+    } else if (depth === 0 && content.startsWith("${", i)) {
+      out += "${";
+      depth = 1;
+      i++;
+    } else if (depth > 0) {
+      if (c === "{") depth++;
+      else if (c === "}") depth--;
+      out += c;
+    } else {
+      out += c === '"' ? '\\"' : c;
+    }
+  }
+  return out;
+}
+
+export interface HclRepair {
+  readonly text: string;
+  /** String literals whose inner quotes were escaped. */
+  readonly escapedStrings: number;
+  /** Provider and `depends_on` references that lost their quotes. */
+  readonly unquotedReferences: number;
+}
+
+const REFERENCE = /^[a-z][a-z0-9_]*\.[A-Za-z0-9_-]+$/;
+
+/** Repairs the HCL cdktf 0.21 writes (see the module comment). Idempotent. */
+export function repairCdktfHcl(hcl: string): HclRepair {
+  let escapedStrings = 0;
+  let unquotedReferences = 0;
+  let inDependsOn = false;
+  const lines = hcl.split("\n").map((line) => {
+    if (inDependsOn) {
+      if (/^\s*\]/.test(line)) inDependsOn = false;
+      const entry = /^(\s*)"([^"]+)"(,?)$/.exec(line);
+      if (entry && REFERENCE.test(entry[2])) {
+        unquotedReferences++;
+        return `${entry[1]}${entry[2]}${entry[3]}`;
+      }
+      return line;
+    }
+    if (/^\s*depends_on\s*=\s*\[\s*$/.test(line)) {
+      inDependsOn = true;
+      return line;
+    }
+    const provider = /^(\s*provider\s*=\s*)"([^"]+)"$/.exec(line);
+    if (provider && REFERENCE.test(provider[2])) {
+      unquotedReferences++;
+      return `${provider[1]}${provider[2]}`;
+    }
+    const attribute = /^(\s*[A-Za-z_][\w-]*\s*=\s*)"(.*)"(,?)$/.exec(line);
+    if (attribute) {
+      const fixed = escapeQuotes(attribute[2]);
+      if (fixed !== attribute[2]) {
+        escapedStrings++;
+        return `${attribute[1]}"${fixed}"${attribute[3]}`;
+      }
+    }
+    return line;
+  });
+  return { text: lines.join("\n"), escapedStrings, unquotedReferences };
+}
+
+/** Stack directories of an HCL synth output that hold a `cdk.tf`. */
+export function hclStackDirs(outdir: string): string[] {
+  const stacksDir = join(outdir, "stacks");
+  return readdirSync(stacksDir)
+    .sort()
+    .map((name) => join(stacksDir, name))
+    .filter((dir) => existsSync(join(dir, HCL_FILE)));
+}
+
+/** Repairs every stack's `cdk.tf` in place; returns the repairs per stack directory. */
+export function repairHclDir(outdir: string): Map<string, HclRepair> {
+  const repairs = new Map<string, HclRepair>();
+  for (const dir of hclStackDirs(outdir)) {
+    const file = join(dir, HCL_FILE);
+    const repair = repairCdktfHcl(readFileSync(file, "utf8"));
+    writeFileSync(file, repair.text);
+    repairs.set(dir, repair);
+  }
+  return repairs;
+}
+
+/** `terraform validate -json` output. */
+export interface ValidateResult {
+  readonly valid: boolean;
+  readonly error_count: number;
+  readonly warning_count: number;
+  readonly diagnostics: readonly { severity: string; summary: string; detail?: string }[];
+}
+
+function terraform(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      "terraform",
+      args,
+      { cwd, env, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        // validate -json exits 1 on an invalid configuration but still prints its JSON.
+        if (error && !(args[0] === "validate" && stdout.trim().startsWith("{"))) {
+          reject(new Error(`terraform ${args[0]} failed in ${cwd}:\n${stderr || stdout}`));
+        } else {
+          resolve(stdout);
+        }
+      },
+    );
+  });
+}
+
+/**
+ * `terraform init -backend=false` (providers from the mirror in FANOUT_PROVIDER_MIRROR when
+ * set) and `terraform validate -json` in one stack directory. No credentials, no network.
+ */
+export async function validateStackDir(
+  dir: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ValidateResult> {
+  const tfEnv: NodeJS.ProcessEnv = {
+    ...env,
+    TF_IN_AUTOMATION: "1",
+    TF_INPUT: "0",
+    CHECKPOINT_DISABLE: "1",
+  };
+  const mirror = env[MIRROR_ENV];
+  if (mirror) {
+    const cliConfig = join(dir, "validate.tfrc");
+    writeFileSync(cliConfig, mirrorCliConfig(mirror));
+    tfEnv.TF_CLI_CONFIG_FILE = cliConfig;
+  }
+  await terraform(["init", "-backend=false", "-input=false", "-no-color"], dir, tfEnv);
+  return JSON.parse(
+    await terraform(["validate", "-json", "-no-color"], dir, tfEnv),
+  ) as ValidateResult;
+}
