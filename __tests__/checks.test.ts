@@ -211,7 +211,8 @@ describe("sqs-policy-feeding-topic", () => {
 describe("sns-encryption", () => {
   it("flags a topic without a KMS key", () => {
     const v = broken(({ resource }) => {
-      delete pick(resource, "aws_sns_topic", "topic")[1].kms_master_key_id;
+      const [, topic] = Object.entries(resource.aws_sns_topic).find(([id]) => /^topic_/.test(id))!;
+      delete topic.kms_master_key_id;
     });
     expectOnly(v, "sns-encryption", /^aws_sns_topic\.topic_/);
   });
@@ -470,6 +471,7 @@ describe("iam-least-privilege", () => {
           ],
         };
         resource[carrier] = {
+          ...resource[carrier],
           k: { provider: "aws.us-east-1", policy: "${data.aws_iam_policy_document.key.json}" },
         };
       });
@@ -492,6 +494,7 @@ describe("iam-least-privilege", () => {
           ],
         };
         resource.aws_kms_key = {
+          ...resource.aws_kms_key,
           k: { provider: "aws.us-east-1", policy: "${data.aws_iam_policy_document.key.json}" },
         };
       });

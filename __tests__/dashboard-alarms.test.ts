@@ -323,7 +323,7 @@ describe.each(config.units.map((u) => [u.stack, u] as const))("alarms of %s", (n
       expect(statementsOf(json, key.policy)).toContainEqual(
         expect.objectContaining({
           principals: [{ type: "Service", identifiers: ["cloudwatch.amazonaws.com"] }],
-          actions: ["kms:Decrypt", "kms:GenerateDataKey*"],
+          actions: ["kms:Decrypt", "kms:GenerateDataKey"],
         }),
       );
       const [, policy] = resourceWhere(

@@ -11,7 +11,7 @@ import { PROJECT_ROOT } from "../verify/synth";
  * Scripts the docs may name before they exist. `fanout` is the operator CLI (`npm run fanout --
  * produce ...`), which lands separately; remove it from this list when package.json has it.
  */
-const PENDING_SCRIPTS: readonly string[] = ["fanout"];
+const PENDING_SCRIPTS: readonly string[] = [];
 
 /** cdktf CLI verbs the docs may use. */
 const CDKTF_VERBS: readonly string[] = ["synth", "deploy", "destroy", "diff", "get", "output"];

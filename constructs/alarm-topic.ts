@@ -55,7 +55,7 @@ export class AlarmTopic extends Construct {
         sid: "CloudWatchAlarmsEncrypt",
         effect: "Allow",
         principals: [{ type: "Service", identifiers: ["cloudwatch.amazonaws.com"] }],
-        actions: ["kms:Decrypt", "kms:GenerateDataKey*"],
+        actions: ["kms:Decrypt", "kms:GenerateDataKey"],
         resources: ["*"],
       },
     ]);
