@@ -559,12 +559,13 @@ describe("no-machine-paths", () => {
 
   it("flags a temp or home directory anywhere in a string", () => {
     const v = runChecks(structuredClone(defaults), {
-      context: { machineDirs: ["/home/builder"] },
+      context: { machineDirs: ["/srv/ci-builder"] },
     });
     expect(v).toEqual([]);
     const copy = structuredClone(defaults);
-    (copy[0].json.output as Record<string, { value: unknown }>).region.value = "x:/home/builder/y";
-    const flagged = runChecks(copy, { context: { machineDirs: ["/home/builder"] } });
+    (copy[0].json.output as Record<string, { value: unknown }>).region.value =
+      "x:/srv/ci-builder/y";
+    const flagged = runChecks(copy, { context: { machineDirs: ["/srv/ci-builder"] } });
     expectOnly(
       flagged,
       "no-machine-paths",
