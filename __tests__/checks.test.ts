@@ -570,7 +570,7 @@ describe("no-machine-paths", () => {
       flagged,
       "no-machine-paths",
       /^output$/,
-      /region\.value contains the machine directory \/home\/builder/,
+      /region\.value contains the machine directory \/srv\/ci-builder/,
     );
   });
 });
