@@ -9,13 +9,12 @@
  * accepts with a deprecation warning. `repairCdktfHcl` fixes both, line by line; with
  * `Fn.jsonencode` instead of `JSON.stringify` in the constructs the first repair finds nothing.
  */
-import { execFile } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { App } from "cdktf";
 import { FanoutConfig } from "../config/config";
 import { createStacks } from "../stacks/fanout-stack";
-import { MIRROR_ENV, mirrorCliConfig } from "./offline-plan";
+import { runTerraform, terraformEnv } from "./offline-plan";
 
 /** File name of a stack's HCL in a synth output. */
 export const HCL_FILE = "cdk.tf";
@@ -138,24 +137,6 @@ export interface ValidateResult {
   readonly diagnostics: readonly { severity: string; summary: string; detail?: string }[];
 }
 
-function terraform(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      "terraform",
-      args,
-      { cwd, env, maxBuffer: 64 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        // validate -json exits 1 on an invalid configuration but still prints its JSON.
-        if (error && !(args[0] === "validate" && stdout.trim().startsWith("{"))) {
-          reject(new Error(`terraform ${args[0]} failed in ${cwd}:\n${stderr || stdout}`));
-        } else {
-          resolve(stdout);
-        }
-      },
-    );
-  });
-}
-
 /**
  * `terraform init -backend=false` (providers from the mirror in FANOUT_PROVIDER_MIRROR when
  * set) and `terraform validate -json` in one stack directory. No credentials, no network.
@@ -164,20 +145,11 @@ export async function validateStackDir(
   dir: string,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<ValidateResult> {
-  const tfEnv: NodeJS.ProcessEnv = {
-    ...env,
-    TF_IN_AUTOMATION: "1",
-    TF_INPUT: "0",
-    CHECKPOINT_DISABLE: "1",
-  };
-  const mirror = env[MIRROR_ENV];
-  if (mirror) {
-    const cliConfig = join(dir, "validate.tfrc");
-    writeFileSync(cliConfig, mirrorCliConfig(mirror));
-    tfEnv.TF_CLI_CONFIG_FILE = cliConfig;
-  }
-  await terraform(["init", "-backend=false", "-input=false", "-no-color"], dir, tfEnv);
-  return JSON.parse(
-    await terraform(["validate", "-json", "-no-color"], dir, tfEnv),
-  ) as ValidateResult;
+  const tfEnv = terraformEnv(dir, env);
+  await runTerraform(["init", "-backend=false", "-input=false", "-no-color"], dir, tfEnv);
+  // validate -json exits 1 on an invalid configuration but still prints its JSON.
+  const out = await runTerraform(["validate", "-json", "-no-color"], dir, tfEnv, (stdout) =>
+    stdout.trim().startsWith("{"),
+  );
+  return JSON.parse(out) as ValidateResult;
 }

@@ -126,16 +126,51 @@ export function mirrorCliConfig(mirror: string): string {
   ].join("\n");
 }
 
-function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<string> {
+/**
+ * Runs `terraform <args>` in `cwd` and answers its stdout. A failure rejects with Terraform's
+ * output, unless `acceptFailure(stdout)` says the output is still the answer (e.g. `validate
+ * -json`, which exits 1 on an invalid configuration but prints its JSON).
+ */
+export function runTerraform(
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  acceptFailure: (stdout: string) => boolean = () => false,
+): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(cmd, args, { cwd, env, maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error) {
-        reject(new Error(`${cmd} ${args[0]} failed in ${cwd}:\n${stderr || stdout}`));
-      } else {
-        resolve(stdout);
-      }
-    });
+    execFile(
+      "terraform",
+      args,
+      { cwd, env, maxBuffer: 256 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error && !acceptFailure(stdout)) {
+          reject(new Error(`terraform ${args[0]} failed in ${cwd}:\n${stderr || stdout}`));
+        } else {
+          resolve(stdout);
+        }
+      },
+    );
   });
+}
+
+/**
+ * The environment Terraform runs with in a stack directory: no prompts, no checkpoint calls,
+ * and, with FANOUT_PROVIDER_MIRROR set, a CLI config in `dir` that installs from the mirror.
+ */
+export function terraformEnv(dir: string, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const tfEnv: NodeJS.ProcessEnv = {
+    ...env,
+    TF_IN_AUTOMATION: "1",
+    TF_INPUT: "0",
+    CHECKPOINT_DISABLE: "1",
+  };
+  const mirror = env[MIRROR_ENV];
+  if (mirror) {
+    const cliConfig = join(dir, "offline.tfrc");
+    writeFileSync(cliConfig, mirrorCliConfig(mirror));
+    tfEnv.TF_CLI_CONFIG_FILE = cliConfig;
+  }
+  return tfEnv;
 }
 
 /** Plans one synthesized stack directory offline and returns `terraform show -json` of it. */
@@ -148,27 +183,15 @@ export async function planStackDir(
     join(stackDir, OVERRIDE_FILE),
     JSON.stringify(offlineOverride(awsAliases(synthesized)), null, 2),
   );
-  const tfEnv: NodeJS.ProcessEnv = {
-    ...env,
-    TF_IN_AUTOMATION: "1",
-    TF_INPUT: "0",
-    CHECKPOINT_DISABLE: "1",
-  };
-  const mirror = env[MIRROR_ENV];
-  if (mirror) {
-    const cliConfig = join(stackDir, "offline.tfrc");
-    writeFileSync(cliConfig, mirrorCliConfig(mirror));
-    tfEnv.TF_CLI_CONFIG_FILE = cliConfig;
-  }
-  await run("terraform", ["init", "-no-color", "-input=false"], stackDir, tfEnv);
-  await run(
-    "terraform",
+  const tfEnv = terraformEnv(stackDir, env);
+  await runTerraform(["init", "-no-color", "-input=false"], stackDir, tfEnv);
+  await runTerraform(
     ["plan", "-no-color", "-input=false", "-lock=false", "-refresh=false", "-out=offline.tfplan"],
     stackDir,
     tfEnv,
   );
   return JSON.parse(
-    await run("terraform", ["show", "-json", "-no-color", "offline.tfplan"], stackDir, tfEnv),
+    await runTerraform(["show", "-json", "-no-color", "offline.tfplan"], stackDir, tfEnv),
   );
 }
 
