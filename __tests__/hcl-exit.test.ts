@@ -16,8 +16,9 @@ import {
   validateStackDir,
   ValidateResult,
 } from "../verify/hcl";
-import { offlinePlanUnavailable, REQUIRE_PLAN_ENV, tempOutdir } from "../verify/offline-plan";
+import { tempOutdir } from "../verify/offline-plan";
 import { defaultConfig } from "./support/synth";
+import { terraformSuite } from "./support/terraform";
 
 describe("repairCdktfHcl", () => {
   it("escapes the quotes of a JSON string, leaving interpolations alone", () => {
@@ -71,23 +72,15 @@ describe("repairCdktfHcl", () => {
   });
 });
 
-const unavailable = offlinePlanUnavailable();
-const required = process.env[REQUIRE_PLAN_ENV] === "1";
-if (unavailable && !required) {
-  console.warn(
-    `\n*** TERRAFORM VALIDATE OF THE HCL SKIPPED: ${unavailable}. ` +
-      `Set FANOUT_PROVIDER_MIRROR to a hashicorp/aws 5.100.0 mirror to run it. ***\n`,
-  );
-}
-const describeIfTerraform = unavailable && !required ? describe.skip : describe;
+const terraform = terraformSuite("TERRAFORM VALIDATE OF THE HCL");
 
-describeIfTerraform("the HCL of every stack", () => {
+terraform.describe("the HCL of every stack", () => {
   const config = defaultConfig();
   let outdir: string;
   const results = new Map<string, ValidateResult>();
 
   beforeAll(async () => {
-    if (unavailable) throw new Error(`terraform validate required but unavailable: ${unavailable}`);
+    terraform.assertAvailable();
     outdir = tempOutdir("hcl");
     synthHclToDir(config, outdir);
     repairHclDir(outdir);

@@ -3,6 +3,8 @@
  * real Terraform and the real hashicorp/aws provider from the mirror in FANOUT_PROVIDER_MIRROR,
  * then the wiring check over `terraform show -json`.
  *
+ * The review report's resource counts are checked against the same plans.
+ *
  * Where Terraform or the mirror is missing this suite says why and skips, unless
  * FANOUT_REQUIRE_PLAN=1 (as in CI), where it fails.
  */
@@ -11,33 +13,27 @@ import { join } from "node:path";
 import { FanoutConfig } from "../config/config";
 import {
   ConfigResource,
-  offlinePlanUnavailable,
   OVERRIDE_FILE,
   PlanJson,
   planAll,
-  REQUIRE_PLAN_ENV,
   StackPlan,
   tempOutdir,
 } from "../verify/offline-plan";
 import { synthToDir } from "../verify/synth";
 import { checkWiring, regionFromName } from "../verify/wiring";
+import { runChecks } from "../checks/run";
+import { readStacks, StackIndex, StackJson } from "../checks/terraform-json";
+import { buildReport, countResources } from "../review/report";
 import { defaultConfig } from "./support/synth";
+import { terraformSuite } from "./support/terraform";
 
-const unavailable = offlinePlanUnavailable();
-const required = process.env[REQUIRE_PLAN_ENV] === "1";
-
-if (unavailable && !required) {
-  console.warn(
-    `\n*** OFFLINE TERRAFORM PLAN SKIPPED: ${unavailable}. ` +
-      `Set FANOUT_PROVIDER_MIRROR to a hashicorp/aws 5.100.0 mirror to run it. ***\n`,
-  );
-}
-
-const describeIfPlan = unavailable && !required ? describe.skip : describe;
+const terraform = terraformSuite("OFFLINE TERRAFORM PLAN");
 
 interface Planned {
   readonly config: FanoutConfig;
   readonly outdir: string;
+  /** The synthesized stacks, read before planning writes its files beside them. */
+  readonly stacks: StackJson[];
   readonly plans: StackPlan[];
 }
 
@@ -49,13 +45,14 @@ const configs = {
 };
 const planned: Record<string, Planned> = {};
 
-describeIfPlan("offline terraform plan", () => {
+terraform.describe("offline terraform plan", () => {
   beforeAll(async () => {
-    if (unavailable) throw new Error(`offline plan required but unavailable: ${unavailable}`);
+    terraform.assertAvailable();
     for (const [label, config] of Object.entries(configs)) {
       const outdir = tempOutdir(label);
       synthToDir(config, outdir);
-      planned[label] = { config, outdir, plans: await planAll(outdir) };
+      const stacks = readStacks(outdir);
+      planned[label] = { config, outdir, stacks, plans: await planAll(outdir) };
     }
   }, 300_000);
 
@@ -104,6 +101,56 @@ describeIfPlan("offline terraform plan", () => {
         expect(readFileSync(join(dir, OVERRIDE_FILE), "utf8")).toContain(
           "skip_requesting_account_id",
         );
+      }
+    });
+  });
+
+  describe("the review report's resource counts", () => {
+    it("plans the stacks the report describes", () => {
+      expect(planned.default.plans.map((p) => p.stack)).toEqual(
+        planned.default.stacks.map((s) => s.name),
+      );
+    });
+
+    it("counts, per stack, as many resources as the JSON holds and the plan creates", () => {
+      const { stacks } = planned.default;
+      const report = buildReport({ stacks, violations: runChecks(stacks) });
+      const reported = [...report.matchAll(/^\| \*\*total\*\* \|.*\| \*\*(\d+)\*\* \|$/gm)].map(
+        (m) => Number(m[1]),
+      );
+      for (const [i, stack] of planned.default.stacks.entries()) {
+        const counts = countResources(new StackIndex(stack));
+        const inJson = Object.values(stack.json.resource ?? {}).reduce(
+          (n, byId) => n + Object.keys(byId).length,
+          0,
+        );
+        expect({ stack: stack.name, reported: reported[i], counted: counts.total, inJson }).toEqual(
+          {
+            stack: stack.name,
+            reported: planned.default.plans[i].resourceCount,
+            counted: planned.default.plans[i].resourceCount,
+            inJson: planned.default.plans[i].resourceCount,
+          },
+        );
+      }
+    });
+
+    it("counts per type what the plan creates per type", () => {
+      for (const [i, stack] of planned.default.stacks.entries()) {
+        const counts = countResources(new StackIndex(stack));
+        const created = new Map<string, number>();
+        for (const r of planned.default.plans[i].plan.resource_changes ?? []) {
+          if (r.mode === "managed" && r.change.actions.includes("create")) {
+            created.set(r.type, (created.get(r.type) ?? 0) + 1);
+          }
+        }
+        const reported = new Map(
+          [...counts.byType].map(([type, row]) => [
+            type,
+            [...row.values()].reduce((a, b) => a + b),
+          ]),
+        );
+        expect(reported).toEqual(new Map([...created].sort(([a], [b]) => a.localeCompare(b))));
       }
     });
   });
