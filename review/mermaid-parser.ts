@@ -1,9 +1,8 @@
 /**
- * Mermaid's own parser, when the project has it: `review/mermaid-parse.mjs` in a child process
- * (mermaid is an ES module and needs a DOM shim, neither of which suits the jest process).
- *
- * The packages are optional: `mermaidParserUnavailable()` says why parsing cannot run here, and
- * callers fall back to the structural check of `flowchartProblems`.
+ * Mermaid's own parser: `review/mermaid-parse.mjs` in a child process (mermaid is an ES module
+ * and needs a DOM shim, neither of which suits the jest process). mermaid and jsdom are
+ * devDependencies; where they are missing (a production install), `mermaidParserUnavailable()`
+ * says so and callers fall back to the structural check of `flowchartProblems`.
  */
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
@@ -26,7 +25,7 @@ export function mermaidParserUnavailable(): string | undefined {
   });
   return missing.length === 0
     ? undefined
-    : `package(s) ${missing.join(", ")} not installed (optional devDependencies)`;
+    : `package(s) ${missing.join(", ")} not installed (devDependencies)`;
 }
 
 /** Parses one diagram with Mermaid: `undefined` when it parses, else the parser's message. */
