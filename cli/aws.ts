@@ -28,8 +28,14 @@ export interface AwsClients {
  * Clients that share one credential provider (the SDK's default chain unless given): environment,
  * shared config and SSO profiles, container and instance roles. It is resolved once, on the first
  * call, so a missing configuration surfaces as one CredentialsProviderError.
+ *
+ * `endpoints` sends every call of a region to that URL instead of AWS's public endpoint (the
+ * outputs file's `_endpoints`); regions it does not name use AWS.
  */
-export function createAwsClients(credentials: Credentials = fromNodeProviderChain()): AwsClients {
+export function createAwsClients(
+  credentials: Credentials = fromNodeProviderChain(),
+  endpoints: Readonly<Record<string, string>> = {},
+): AwsClients {
   const cache = new Map<string, { destroy(): void }>();
   function get<T extends { destroy(): void }>(kind: string, region: string, make: () => T): T {
     const key = `${kind}:${region}`;
@@ -41,10 +47,16 @@ export function createAwsClients(credentials: Credentials = fromNodeProviderChai
     return client as T;
   }
   return {
-    sns: (region) => get("sns", region, () => new SNSClient({ region, credentials })),
-    sqs: (region) => get("sqs", region, () => new SQSClient({ region, credentials })),
+    sns: (region) =>
+      get("sns", region, () => new SNSClient({ region, credentials, endpoint: endpoints[region] })),
+    sqs: (region) =>
+      get("sqs", region, () => new SQSClient({ region, credentials, endpoint: endpoints[region] })),
     cloudWatch: (region) =>
-      get("cloudwatch", region, () => new CloudWatchClient({ region, credentials })),
+      get(
+        "cloudwatch",
+        region,
+        () => new CloudWatchClient({ region, credentials, endpoint: endpoints[region] }),
+      ),
     destroy: () => {
       for (const client of cache.values()) client.destroy();
       cache.clear();

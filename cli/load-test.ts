@@ -25,6 +25,11 @@ export interface LoadTestOptions {
   readonly timeoutMs: number;
   /** Sends of one message to one target before it is given up. */
   readonly maxAttempts: number;
+  /**
+   * Messages per second at most, spread evenly (each batch starts at its slot).
+   * @default - as fast as the concurrency allows
+   */
+  readonly ratePerSecond?: number;
   readonly progress: Progress;
   /** Aborts on Ctrl-C: no new calls start, the summary follows. */
   readonly stop: AbortSignal;
@@ -39,9 +44,20 @@ export interface FailedMessage {
   readonly attempts: number;
 }
 
+/** A message the target acknowledged. */
+export interface AcknowledgedMessage {
+  readonly seq: number;
+  /** Stack that accepted it. */
+  readonly stack: string;
+  /** The id the service answered (SNS or SQS message id); `""` when it named none. */
+  readonly messageId: string;
+  /** Epoch ms of the acknowledgement. */
+  readonly at: number;
+}
+
 export interface LoadTestResult {
   readonly requested: number;
-  readonly delivered: readonly { readonly seq: number; readonly stack: string }[];
+  readonly delivered: readonly AcknowledgedMessage[];
   readonly failed: readonly FailedMessage[];
   /** Messages never sent or still to retry when Ctrl-C stopped the run. */
   readonly notSent: readonly number[];
@@ -67,7 +83,7 @@ export async function loadTest(options: LoadTestOptions): Promise<LoadTestResult
   const onStop = (): void => halt.abort();
   stop.addEventListener("abort", onStop, { once: true });
 
-  const delivered: { seq: number; stack: string }[] = [];
+  const delivered: AcknowledgedMessage[] = [];
   const failed: FailedMessage[] = [];
   const notSent: number[] = [];
   const latencies: number[] = [];
@@ -118,7 +134,12 @@ export async function loadTest(options: LoadTestOptions): Promise<LoadTestResult
         const retry = new Set<number>();
         for (const result of results) {
           if (result.ok) {
-            delivered.push({ seq: result.seq, stack: target.stack });
+            delivered.push({
+              seq: result.seq,
+              stack: target.stack,
+              messageId: result.messageId,
+              at: Date.now(),
+            });
           } else if (result.senderFault) {
             failed.push({
               seq: result.seq,
@@ -151,11 +172,15 @@ export async function loadTest(options: LoadTestOptions): Promise<LoadTestResult
     }
   }
 
+  const slotMs =
+    options.ratePerSecond === undefined ? 0 : (sender.batchSize * 1000) / options.ratePerSecond;
+
   async function worker(): Promise<void> {
     while (nextBatch < batches) {
       const batch = nextBatch++;
       const first = batch * sender.batchSize + 1;
       const last = Math.min(options.messages, first + sender.batchSize - 1);
+      if (slotMs > 0) await sleep(start + batch * slotMs - performance.now(), halt.signal);
       if (stopped()) {
         for (let seq = first; seq <= last; seq += 1) notSent.push(seq);
         continue;

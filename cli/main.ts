@@ -15,7 +15,7 @@ function main(): void {
   runCli(process.argv.slice(2), {
     stdout: process.stdout,
     stderr: process.stderr,
-    aws: () => createAwsClients(sharedCredentials()),
+    aws: (endpoints) => createAwsClients(sharedCredentials(), endpoints),
     credentials: sharedCredentials,
     http: nodeHttpClient,
     onInterrupt: (handler) => {

@@ -2,12 +2,21 @@
  * The stack outputs file written by `cdktf deploy <stacks> --outputs-file outputs.json`: a JSON
  * object keyed by stack name, each value that stack's outputs. Commands read only the outputs they
  * need, so a partial file still serves the commands it can.
+ *
+ * Two optional top-level keys, which no stack name can take (stack names start with a letter),
+ * point the CLI somewhere other than AWS's public endpoints:
+ * - `"_endpoints": { "<region>": "<url>" }`: every AWS call of that region goes to that URL (an
+ *   AWS-compatible endpoint, such as the local deployment's per-region front doors);
+ * - `"_local": { "control_url": "<url>" }`: the local runtime's control API, which can take a
+ *   region down and bring it back (`fanout drill` uses it).
  */
 import { readFileSync } from "node:fs";
 import { UsageError } from "./errors";
 
 /** Default path of the outputs file, relative to the current directory. */
 export const DEFAULT_OUTPUTS_FILE = "outputs.json";
+/** Environment variable that names the outputs file when `--outputs` is not given. */
+export const OUTPUTS_ENV = "FANOUT_OUTPUTS";
 
 type Json = Record<string, unknown>;
 
@@ -71,12 +80,27 @@ export class StackOutputs {
   }
 }
 
+/** Top-level key of the region -> endpoint map. */
+export const ENDPOINTS_KEY = "_endpoints";
+/** Top-level key of the local runtime's settings. */
+export const LOCAL_KEY = "_local";
+
+/** What `_local` holds. */
+export interface LocalRuntimeOutputs {
+  /** Base URL of the local runtime's control API. */
+  readonly controlUrl: string;
+}
+
 /** The parsed outputs file, with its stacks in file order. */
 export class OutputsFile {
   private constructor(
     /** Path as given, for error messages. */
     readonly path: string,
     private readonly stacks: ReadonlyMap<string, StackOutputs>,
+    /** Region -> endpoint URL for every AWS call of that region; empty for AWS itself. */
+    readonly endpoints: Readonly<Record<string, string>> = {},
+    /** The local runtime, when the file describes a local deployment. */
+    readonly local?: LocalRuntimeOutputs,
   ) {}
 
   /** Parses the file's text; every problem is a UsageError of one line. */
@@ -91,8 +115,11 @@ export class OutputsFile {
     if (!isObject(data)) {
       throw new UsageError(`outputs file ${path}: expected an object keyed by stack name`);
     }
+    const { [ENDPOINTS_KEY]: endpointsValue, [LOCAL_KEY]: localValue, ...stackEntries } = data;
+    const endpoints = parseEndpoints(path, endpointsValue);
+    const local = parseLocal(path, localValue);
     const stacks = new Map<string, StackOutputs>();
-    for (const [name, values] of Object.entries(data)) {
+    for (const [name, values] of Object.entries(stackEntries)) {
       if (!isObject(values)) {
         throw new UsageError(`outputs file ${path}: stack "${name}" is not an object of outputs`);
       }
@@ -101,7 +128,7 @@ export class OutputsFile {
     if (stacks.size === 0) {
       throw new UsageError(`outputs file ${path}: has no stacks`);
     }
-    return new OutputsFile(path, stacks);
+    return new OutputsFile(path, stacks, endpoints, local);
   }
 
   /** Reads and parses the file. */
@@ -144,6 +171,44 @@ export class OutputsFile {
   ordered(names?: readonly string[]): StackOutputs[] {
     return (names ?? this.names()).map((name) => this.stack(name));
   }
+}
+
+function isHttpUrl(value: unknown): value is string {
+  if (typeof value !== "string") return false;
+  try {
+    const url = new URL(value);
+    return url.protocol === "http:" || url.protocol === "https:";
+  } catch {
+    return false;
+  }
+}
+
+function parseEndpoints(path: string, value: unknown): Record<string, string> {
+  if (value === undefined) return {};
+  if (!isObject(value)) {
+    throw new UsageError(
+      `outputs file ${path}: "${ENDPOINTS_KEY}" is not an object of region -> URL`,
+    );
+  }
+  for (const [region, url] of Object.entries(value)) {
+    if (!isHttpUrl(url)) {
+      throw new UsageError(
+        `outputs file ${path}: "${ENDPOINTS_KEY}" entry "${region}" is not an http(s) URL: ${JSON.stringify(url)}`,
+      );
+    }
+  }
+  return value as Record<string, string>;
+}
+
+function parseLocal(path: string, value: unknown): LocalRuntimeOutputs | undefined {
+  if (value === undefined) return undefined;
+  const controlUrl = isObject(value) ? value.control_url : undefined;
+  if (!isHttpUrl(controlUrl)) {
+    throw new UsageError(
+      `outputs file ${path}: "${LOCAL_KEY}" needs "control_url", an http(s) URL`,
+    );
+  }
+  return { controlUrl };
 }
 
 function readText(path: string): string {

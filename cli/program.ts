@@ -3,15 +3,24 @@
  * module. Everything it touches from the outside (streams, AWS clients, HTTP, credentials, Ctrl-C)
  * comes in through `CliDeps`, so tests run it in-process.
  */
+import { exec } from "node:child_process";
 import { hostname } from "node:os";
 import { Command, CommanderError, Option } from "commander";
 import type { AwsClients, Credentials } from "./aws";
+import {
+  commandDrillEnvironment,
+  drill,
+  drillPassed,
+  formatDrillReport,
+  localDrillEnvironment,
+  type DrillEnvironment,
+} from "./drill";
 import { describeError, EXIT, exitCodeOf, UsageError } from "./errors";
 import { FailoverController } from "./failover-controller";
 import type { HttpClient } from "./http";
 import { formatLatencyReport, readLatency, serviceOf } from "./latency";
 import { formatLoadTestSummary, loadTest } from "./load-test";
-import { DEFAULT_OUTPUTS_FILE, OutputsFile, type StackOutputs } from "./outputs";
+import { DEFAULT_OUTPUTS_FILE, OUTPUTS_ENV, OutputsFile, type StackOutputs } from "./outputs";
 import {
   formatDuration,
   parseDuration,
@@ -30,8 +39,11 @@ export interface CliDeps {
   readonly stdout: NodeJS.WritableStream & { readonly isTTY?: boolean };
   /** Where errors go. */
   readonly stderr: { write(text: string): unknown };
-  /** AWS clients; called at most once per run, on first use. */
-  readonly aws: () => AwsClients;
+  /**
+   * AWS clients, given the outputs file's region -> endpoint map (empty for AWS itself); called
+   * at most once per run, on first use, after the outputs file is read.
+   */
+  readonly aws: (endpoints: Readonly<Record<string, string>>) => AwsClients;
   /** Credentials for signing API calls. */
   readonly credentials: () => Credentials;
   readonly http: HttpClient;
@@ -43,6 +55,11 @@ export interface CliDeps {
   readonly producerId?: string;
   /** Source of the backoff jitter. @default - Math.random */
   readonly random?: () => number;
+  /**
+   * Runs an operator's shell command (the drill's region switch on real AWS), with
+   * `FANOUT_REGION` set. @default - /bin/sh through node:child_process
+   */
+  readonly runCommand?: (command: string, region: string) => Promise<void>;
 }
 
 interface CommonOptions {
@@ -87,6 +104,23 @@ interface RedriveCliOptions extends CommonOptions {
   readonly pollInterval: number;
 }
 
+interface DrillCliOptions extends CommonOptions {
+  readonly stack?: string;
+  readonly messages: number;
+  readonly rate: number;
+  readonly concurrency: number;
+  readonly downAfter: number;
+  readonly downFor: number;
+  readonly settleTimeout: number;
+  readonly failoverAfter: number;
+  readonly healthInterval: number;
+  readonly timeout: number;
+  readonly producer?: string;
+  readonly allowRealAws?: boolean;
+  readonly downCommand?: string;
+  readonly upCommand?: string;
+}
+
 interface StatusCliOptions extends CommonOptions {
   readonly timeout: number;
 }
@@ -109,10 +143,9 @@ function intOption(flags: string, description: string, defaultValue?: number): O
 function addCommonOptions(command: Command): Command {
   return command
     .addOption(
-      new Option(
-        "--outputs <file>",
-        "stack outputs file written by cdktf deploy --outputs-file",
-      ).default(DEFAULT_OUTPUTS_FILE),
+      new Option("--outputs <file>", "stack outputs file written by cdktf deploy --outputs-file")
+        .default(DEFAULT_OUTPUTS_FILE)
+        .env(OUTPUTS_ENV),
     )
     .addOption(
       new Option(
@@ -166,11 +199,23 @@ function addSendOptions(command: Command): Command {
 }
 
 const HELP_FOOTER = `
-Every command reads the stack outputs file (default ./${DEFAULT_OUTPUTS_FILE}), written by:
+Every command reads the stack outputs file (--outputs, else $${OUTPUTS_ENV}, else
+./${DEFAULT_OUTPUTS_FILE}), written by:
   cdktf deploy primary secondary --outputs-file ${DEFAULT_OUTPUTS_FILE}
+A top-level "_endpoints" object in it ({"<region>": "<url>"}) sends that region's AWS calls to an
+AWS-compatible endpoint instead (the local deployment writes one: .local/outputs.json).
 
 Credentials come from the AWS SDK's default chain (environment, profile, SSO, role).
 Exit codes: 0 ok, 1 failure at run time, 2 bad command line or input file, 130 stopped by Ctrl-C.`;
+
+function runShellCommand(command: string, region: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    exec(command, { env: { ...process.env, FANOUT_REGION: region } }, (error, _out, stderr) => {
+      if (error) reject(new Error(`${command}: ${stderr.trim() || error.message}`));
+      else resolve();
+    });
+  });
+}
 
 /** Runs the CLI on `argv` (arguments after the program name); answers the exit code. */
 export async function runCli(argv: readonly string[], deps: CliDeps): Promise<number> {
@@ -181,11 +226,13 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
     deps.stderr.write(`${line}\n`);
   };
   let clients: AwsClients | undefined;
-  const aws = (): AwsClients => (clients ??= deps.aws());
+  let endpoints: Readonly<Record<string, string>> = {};
+  const aws = (): AwsClients => (clients ??= deps.aws(endpoints));
   let exitCode: number = EXIT.ok;
 
   const load = (options: CommonOptions): { file: OutputsFile; stacks: StackOutputs[] } => {
     const file = OutputsFile.load(options.outputs, deps.readFile);
+    endpoints = file.endpoints;
     return { file, stacks: file.ordered(options.stacks) };
   };
   /** The stack named by --stack (which must be among --stacks, when given), else the first. */
@@ -410,6 +457,114 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
           stop,
         }),
       );
+    });
+
+  addCommonOptions(
+    program
+      .command("drill")
+      .description(
+        "Region-failure drill: a paced load test through the APIs with failover and fail-back while the home region goes down and comes back; reports where every message went",
+      ),
+  )
+    .addOption(new Option("--stack <name>", "home stack whose region fails (default: the first)"))
+    .addOption(intOption("--messages <n>", "messages to send", 300))
+    .addOption(
+      new Option("--rate <n>", "messages per second").argParser(parsePositiveNumber).default(30),
+    )
+    .addOption(intOption("--concurrency <n>", "calls in flight at most", 4))
+    .addOption(durationOption("--down-after <duration>", "home region goes down after", 2000, "2s"))
+    .addOption(durationOption("--down-for <duration>", "and stays down for", 5000, "5s"))
+    .addOption(
+      durationOption(
+        "--settle-timeout <duration>",
+        "longest wait for every message to reach every queue of its unit",
+        90_000,
+        "90s",
+      ),
+    )
+    .addOption(intOption("--failover-after <n>", "consecutive failures that trigger a failover", 3))
+    .addOption(
+      durationOption(
+        "--health-interval <duration>",
+        "time between health checks of the home stack",
+        1000,
+        "1s",
+      ),
+    )
+    .addOption(durationOption("--timeout <duration>", "time limit of one call", 2000, "2s"))
+    .addOption(new Option("--producer <id>", "producer id written into each message"))
+    .addOption(
+      new Option(
+        "--allow-real-aws",
+        "run against AWS (no local runtime): --down-command and --up-command switch the region",
+      ),
+    )
+    .addOption(
+      new Option("--down-command <cmd>", "shell command that cuts the region $FANOUT_REGION off"),
+    )
+    .addOption(new Option("--up-command <cmd>", "shell command that brings it back"))
+    .action(async (options: DrillCliOptions) => {
+      const { file, stacks } = load(options);
+      const home = pickStack(stacks, file, options.stack);
+      let environment: DrillEnvironment;
+      if (file.local) {
+        environment = localDrillEnvironment(file.local.controlUrl);
+      } else if (!options.allowRealAws) {
+        throw new UsageError(
+          `outputs file ${file.path} describes no local deployment ("_local"); a drill takes a region down, so against AWS it needs --allow-real-aws with --down-command and --up-command`,
+        );
+      } else if (!options.downCommand || !options.upCommand) {
+        throw new UsageError("--allow-real-aws needs --down-command and --up-command");
+      } else {
+        environment = commandDrillEnvironment(
+          deps.runCommand ?? runShellCommand,
+          options.downCommand,
+          options.upCommand,
+        );
+      }
+      const progress = lineProgress(print);
+      const { sender, controller, producer, targets } = prepareSend(
+        {
+          ...options,
+          via: "api",
+          failover: true,
+          failBack: true,
+        },
+        false,
+        progress.log,
+      );
+      print(
+        `drill: ${options.messages} messages at ${options.rate}/s via api to ${targets.map(targetLabel).join(" then ")}; ` +
+          `${home.region()} goes down after ${formatDuration(options.downAfter)} for ${formatDuration(options.downFor)}`,
+      );
+      const result = await interruptible((stop) =>
+        drill({
+          home,
+          stacks: targets.map((t) => file.stack(t.stack)),
+          environment,
+          runLoad: () =>
+            loadTest({
+              controller,
+              sender,
+              producer,
+              messages: options.messages,
+              concurrency: options.concurrency,
+              timeoutMs: options.timeout,
+              maxAttempts: 2 * options.failoverAfter,
+              ratePerSecond: options.rate,
+              progress,
+              stop,
+              random: deps.random,
+            }),
+          downAfterMs: options.downAfter,
+          downForMs: options.downFor,
+          settleTimeoutMs: options.settleTimeout,
+          print,
+          stop,
+        }),
+      );
+      formatDrillReport(result).forEach(print);
+      exitCode = drillPassed(result) ? EXIT.ok : EXIT.failure;
     });
 
   addCommonOptions(

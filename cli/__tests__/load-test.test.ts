@@ -8,7 +8,7 @@ import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { mockClient } from "aws-sdk-client-mock";
 import { formatLoadTestSummary, loadTest, type LoadTestOptions } from "../load-test";
 import { lineProgress } from "../progress";
-import { fakeHttp, sendingRig, type RigOptions } from "./helpers";
+import { drive, fakeHttp, sendingRig, type RigOptions } from "./helpers";
 
 const snsMock = mockClient(SNSClient);
 const sqsMock = mockClient(SQSClient);
@@ -296,5 +296,25 @@ describe("load-test failover", () => {
     expect(lines.join("\n")).toMatch(
       /after 2 consecutive failures \(last: TimeoutError: no answer within 20 ms\)/,
     );
+  });
+});
+
+describe("load-test pacing and acknowledgements", () => {
+  beforeEach(() => jest.useFakeTimers({ now: 2_000_000 }));
+  afterEach(() => jest.useRealTimers());
+
+  it("spreads batches over time at --rate and keeps each acknowledgement's message id", async () => {
+    const started: number[] = [];
+    snsMock.on(PublishBatchCommand).callsFake((input: PublishBatchCommandInput) => {
+      started.push(Date.now());
+      return allOk(input);
+    });
+    // 30 messages at 10/s: batches of 10 start at 0 s, 1 s and 2 s.
+    const { options } = setUp({ messages: 30, concurrency: 3, ratePerSecond: 10 });
+    const result = await drive(loadTest(options));
+    expect(started.map((t) => Math.round((t - 2_000_000) / 100) * 100)).toEqual([0, 1000, 2000]);
+    expect(result.delivered).toHaveLength(30);
+    expect(result.delivered[0]).toMatchObject({ seq: 1, stack: "primary", messageId: "msg-m1" });
+    expect(result.delivered.every((a) => typeof a.at === "number")).toBe(true);
   });
 });

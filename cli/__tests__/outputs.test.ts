@@ -103,3 +103,42 @@ describe("queuesOf", () => {
     );
   });
 });
+
+describe("OutputsFile endpoints and local runtime", () => {
+  const withExtras = (extras: Record<string, unknown>) =>
+    OutputsFile.parse("o.json", JSON.stringify({ ...twoStackOutputs(), ...extras }));
+
+  it("reads the region -> endpoint map and the local control URL, and no stack of either", () => {
+    const file = withExtras({
+      _endpoints: { "us-east-1": "http://127.0.0.1:4001", "us-west-2": "http://127.0.0.1:4002" },
+      _local: { control_url: "http://127.0.0.1:4000" },
+    });
+    expect(file.names()).toEqual(["primary", "secondary"]);
+    expect(file.endpoints).toEqual({
+      "us-east-1": "http://127.0.0.1:4001",
+      "us-west-2": "http://127.0.0.1:4002",
+    });
+    expect(file.local).toEqual({ controlUrl: "http://127.0.0.1:4000" });
+  });
+
+  it("has no endpoints and no local runtime when the file names none (AWS itself)", () => {
+    const file = outputsFile();
+    expect(file.endpoints).toEqual({});
+    expect(file.local).toBeUndefined();
+  });
+
+  it("throws when an endpoint is not an http(s) URL", () => {
+    expect(() => withExtras({ _endpoints: { "us-east-1": "ftp://x" } })).toThrow(
+      'outputs file o.json: "_endpoints" entry "us-east-1" is not an http(s) URL: "ftp://x"',
+    );
+    expect(() => withExtras({ _endpoints: ["http://x"] })).toThrow(
+      'outputs file o.json: "_endpoints" is not an object of region -> URL',
+    );
+  });
+
+  it("throws when _local has no control URL", () => {
+    expect(() => withExtras({ _local: {} })).toThrow(
+      'outputs file o.json: "_local" needs "control_url", an http(s) URL',
+    );
+  });
+});
