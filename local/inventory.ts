@@ -1,0 +1,194 @@
+/**
+ * What is left in each region of the emulator: after `cdktf destroy` it must be nothing.
+ *
+ * Every resource type the stacks create is covered by one listing here (`COVERAGE`); a type the
+ * stacks start to create without a listing fails `uncoveredTypes`, so "nothing left" cannot
+ * silently skip a new kind of resource.
+ */
+import {
+  ListDashboardsCommand,
+  DescribeAlarmsCommand,
+  CloudWatchClient,
+} from "@aws-sdk/client-cloudwatch";
+import { CloudWatchLogsClient, DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
+import { APIGatewayClient, GetRestApisCommand } from "@aws-sdk/client-api-gateway";
+import { IAMClient, ListRolesCommand } from "@aws-sdk/client-iam";
+import {
+  DescribeKeyCommand,
+  KMSClient,
+  ListAliasesCommand,
+  ListKeysCommand,
+} from "@aws-sdk/client-kms";
+import {
+  LambdaClient,
+  ListEventSourceMappingsCommand,
+  ListFunctionsCommand,
+} from "@aws-sdk/client-lambda";
+import { ListSubscriptionsCommand, ListTopicsCommand, SNSClient } from "@aws-sdk/client-sns";
+import { ListQueuesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { LOCAL_CREDENTIALS } from "./deployment";
+
+/** A listing of one kind of resource in one region. */
+type Kind =
+  | "sqs queue"
+  | "sns topic"
+  | "sns subscription"
+  | "lambda function"
+  | "event source mapping"
+  | "iam role"
+  | "log group"
+  | "cloudwatch alarm"
+  | "cloudwatch dashboard"
+  | "rest api"
+  | "kms key"
+  | "kms alias";
+
+/**
+ * Resource type -> the listing that shows it. Types that live inside another resource (a
+ * queue's policy, an API's method) go when their parent goes, so the parent's listing covers
+ * them.
+ */
+export const COVERAGE: Readonly<Record<string, Kind>> = {
+  aws_sqs_queue: "sqs queue",
+  aws_sqs_queue_policy: "sqs queue",
+  aws_sqs_queue_redrive_allow_policy: "sqs queue",
+  aws_sqs_queue_redrive_policy: "sqs queue",
+  aws_sns_topic: "sns topic",
+  aws_sns_topic_policy: "sns topic",
+  aws_sns_topic_subscription: "sns subscription",
+  aws_lambda_function: "lambda function",
+  aws_lambda_permission: "lambda function",
+  aws_lambda_event_source_mapping: "event source mapping",
+  aws_iam_role: "iam role",
+  aws_iam_role_policy: "iam role",
+  aws_cloudwatch_log_group: "log group",
+  aws_cloudwatch_metric_alarm: "cloudwatch alarm",
+  aws_cloudwatch_dashboard: "cloudwatch dashboard",
+  aws_api_gateway_rest_api: "rest api",
+  aws_api_gateway_resource: "rest api",
+  aws_api_gateway_method: "rest api",
+  aws_api_gateway_integration: "rest api",
+  aws_api_gateway_deployment: "rest api",
+  aws_api_gateway_stage: "rest api",
+  aws_api_gateway_method_settings: "rest api",
+  aws_kms_key: "kms key",
+  aws_kms_alias: "kms alias",
+};
+
+/** Resource types with no listing here. */
+export function uncoveredTypes(types: Iterable<string>): string[] {
+  return [...new Set(types)].filter((t) => COVERAGE[t] === undefined).sort();
+}
+
+/** One resource still there. */
+export interface Leftover {
+  readonly region: string;
+  readonly kind: Kind;
+  readonly name: string;
+}
+
+/** Everything of every covered kind in each region, through that region's endpoint. */
+export async function leftovers(endpoints: Readonly<Record<string, string>>): Promise<Leftover[]> {
+  const found: Leftover[] = [];
+  for (const [region, endpoint] of Object.entries(endpoints)) {
+    const config = { region, endpoint, credentials: LOCAL_CREDENTIALS };
+    const add = (kind: Kind, names: readonly (string | undefined)[]) => {
+      for (const name of names) found.push({ region, kind, name: name ?? "?" });
+    };
+    const sqs = new SQSClient(config);
+    const sns = new SNSClient(config);
+    const lambda = new LambdaClient(config);
+    const logs = new CloudWatchLogsClient(config);
+    const cloudWatch = new CloudWatchClient(config);
+    const apiGateway = new APIGatewayClient(config);
+    const kms = new KMSClient(config);
+    try {
+      add("sqs queue", (await sqs.send(new ListQueuesCommand({}))).QueueUrls ?? []);
+      add(
+        "sns topic",
+        ((await sns.send(new ListTopicsCommand({}))).Topics ?? []).map((t) => t.TopicArn),
+      );
+      add(
+        "sns subscription",
+        ((await sns.send(new ListSubscriptionsCommand({}))).Subscriptions ?? []).map(
+          (s) => s.SubscriptionArn,
+        ),
+      );
+      add(
+        "lambda function",
+        ((await lambda.send(new ListFunctionsCommand({}))).Functions ?? []).map(
+          (f) => f.FunctionName,
+        ),
+      );
+      add(
+        "event source mapping",
+        ((await lambda.send(new ListEventSourceMappingsCommand({}))).EventSourceMappings ?? []).map(
+          (m) => `${m.UUID} (${m.EventSourceArn})`,
+        ),
+      );
+      add(
+        "log group",
+        ((await logs.send(new DescribeLogGroupsCommand({}))).logGroups ?? []).map(
+          (g) => g.logGroupName,
+        ),
+      );
+      add(
+        "cloudwatch alarm",
+        ((await cloudWatch.send(new DescribeAlarmsCommand({}))).MetricAlarms ?? []).map(
+          (a) => a.AlarmName,
+        ),
+      );
+      add(
+        "cloudwatch dashboard",
+        ((await cloudWatch.send(new ListDashboardsCommand({}))).DashboardEntries ?? []).map(
+          (d) => d.DashboardName,
+        ),
+      );
+      add(
+        "rest api",
+        ((await apiGateway.send(new GetRestApisCommand({}))).items ?? []).map((a) => a.name),
+      );
+      // A deleted KMS key waits out its deletion window: only keys not pending deletion count.
+      for (const key of (await kms.send(new ListKeysCommand({}))).Keys ?? []) {
+        const { KeyMetadata } = await kms.send(new DescribeKeyCommand({ KeyId: key.KeyId }));
+        if (KeyMetadata?.KeyManager === "CUSTOMER" && KeyMetadata.KeyState !== "PendingDeletion") {
+          add("kms key", [key.KeyId]);
+        }
+      }
+      add(
+        "kms alias",
+        ((await kms.send(new ListAliasesCommand({}))).Aliases ?? [])
+          .map((a) => a.AliasName)
+          .filter((name) => name !== undefined && !name.startsWith("alias/aws/")),
+      );
+    } finally {
+      for (const client of [sqs, sns, lambda, logs, cloudWatch, apiGateway, kms]) client.destroy();
+    }
+  }
+  // IAM is global: list it once, through the first region's endpoint.
+  const [first] = Object.entries(endpoints);
+  if (first !== undefined) {
+    const iam = new IAMClient({
+      region: first[0],
+      endpoint: first[1],
+      credentials: LOCAL_CREDENTIALS,
+    });
+    try {
+      const roles = (await iam.send(new ListRolesCommand({}))).Roles ?? [];
+      for (const role of roles)
+        found.push({ region: "global", kind: "iam role", name: role.RoleName ?? "?" });
+    } finally {
+      iam.destroy();
+    }
+  }
+  return found;
+}
+
+/** `nothing left in us-east-1, us-west-2` or one line per leftover. */
+export function formatLeftovers(regions: readonly string[], found: readonly Leftover[]): string[] {
+  if (found.length === 0) return [`nothing left in ${regions.join(", ")} (IAM included)`];
+  return [
+    `${found.length} resource(s) left:`,
+    ...found.map((l) => `  ${l.region}  ${l.kind}  ${l.name}`),
+  ];
+}
