@@ -500,6 +500,26 @@ describe("the runtime process (main.ts), started and stopped by client.ts", () =
     expect(await stopRuntime(stateDir)).toBe(false);
   }, 60_000);
 
+  it("unloads and exits on SIGTERM, removing its runtime.json", async () => {
+    const layout = localLayout(stateDir);
+    const info = await startRuntime({
+      stateDir,
+      emulatorUrl: emulator.url,
+      regions: ["us-west-2"],
+    });
+    process.kill(info.pid, "SIGTERM");
+    const deadline = Date.now() + 10_000;
+    while (isAlive(info.pid) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(isAlive(info.pid)).toBe(false);
+    expect(fs.existsSync(layout.runtimeInfo)).toBe(false);
+    expect(fs.readFileSync(layout.runtimeLog, "utf8")).toMatch(
+      /stopping \(SIGTERM\)[\s\S]*stopped\n/,
+    );
+    expect(await stopRuntime(stateDir)).toBe(false);
+  }, 30_000);
+
   it("says why when the runtime cannot start, with the log's tail", async () => {
     await expect(
       startRuntime({

@@ -541,10 +541,10 @@ export class ControlServer {
     const url = new URL(request.url ?? "/", "http://control");
     try {
       const answer = await this.route(method, url, request);
-      this.send(response, 200, answer);
       if (url.pathname === "/shutdown") {
-        response.on("finish", () => this.options.onShutdown?.());
+        response.on("close", () => this.options.onShutdown?.());
       }
+      this.send(response, 200, answer);
     } catch (error) {
       const status = error instanceof RuntimeError ? error.status : 500;
       if (status >= 500)
