@@ -29,6 +29,11 @@ export interface DeployedFunction {
   readonly environment: Readonly<Record<string, string>>;
   /** Log group the function writes to (its logging config, else `/aws/lambda/<name>`). */
   readonly logGroupName: string;
+  /**
+   * `log_format` of its logging config; `JSON` sets `AWS_LAMBDA_LOG_FORMAT=JSON`.
+   * @default - Text
+   */
+  readonly logFormat?: "JSON" | "Text";
 }
 
 /** An SQS event source mapping as deployed. */
