@@ -8,6 +8,7 @@
  * it was published to, or from that stack's replica there), or, once the failed region is back,
  * some queue of that stack's unit never delivered it to its consumer.
  */
+import { GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { describeError } from "./errors";
 import type { AcknowledgedMessage, LoadTestResult } from "./load-test";
 import { queuesOf, type StackOutputs } from "./outputs";
@@ -133,6 +134,31 @@ export function accountFor(
   };
 }
 
+/**
+ * How long the drill waits for deliveries to settle by default: a message whose receive was cut
+ * off by the outage stays invisible for its queue's visibility timeout before a consumer sees it
+ * again, so the longest visibility timeout of the units' queues, plus a margin.
+ */
+export async function defaultSettleTimeoutMs(
+  stacks: readonly StackOutputs[],
+  sqs: (region: string) => SQSClient,
+  marginMs = 30_000,
+): Promise<number> {
+  let longest = 0;
+  for (const stack of stacks) {
+    for (const queue of queuesOf(stack)) {
+      const { Attributes } = await sqs(queue.region).send(
+        new GetQueueAttributesCommand({
+          QueueUrl: queue.url,
+          AttributeNames: ["VisibilityTimeout"],
+        }),
+      );
+      longest = Math.max(longest, Number(Attributes?.VisibilityTimeout ?? 0) * 1000);
+    }
+  }
+  return longest + marginMs;
+}
+
 /** Messages lost: acknowledged, and either gone in the failure or missing after recovery. */
 export function lostCount(account: DrillAccount): number {
   return new Set([...account.lostInFailure, ...account.missingAfterRecovery]).size;
@@ -179,12 +205,12 @@ export async function drill(options: DrillOptions): Promise<DrillResult> {
   const outage = (async () => {
     await sleep(options.downAfterMs, options.stop);
     downAt = Date.now();
+    print(`${new Date(downAt).toISOString()} region ${region} goes down`);
     await environment.regionDown(region);
-    print(`${new Date(downAt).toISOString()} region ${region} is down`);
     await sleep(options.downForMs, options.stop);
     upAt = Date.now();
+    print(`${new Date(upAt).toISOString()} region ${region} comes back`);
     await environment.regionUp(region);
-    print(`${new Date(upAt).toISOString()} region ${region} is back`);
   })();
   let load: LoadTestResult;
   try {

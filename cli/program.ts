@@ -9,6 +9,7 @@ import { Command, CommanderError, Option } from "commander";
 import type { AwsClients, Credentials } from "./aws";
 import {
   commandDrillEnvironment,
+  defaultSettleTimeoutMs,
   drill,
   drillPassed,
   formatDrillReport,
@@ -111,7 +112,7 @@ interface DrillCliOptions extends CommonOptions {
   readonly concurrency: number;
   readonly downAfter: number;
   readonly downFor: number;
-  readonly settleTimeout: number;
+  readonly settleTimeout?: number;
   readonly failoverAfter: number;
   readonly healthInterval: number;
   readonly timeout: number;
@@ -477,9 +478,7 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
     .addOption(
       durationOption(
         "--settle-timeout <duration>",
-        "longest wait for every message to reach every queue of its unit",
-        90_000,
-        "90s",
+        "longest wait for every message to reach every queue of its unit (default: the queues' longest visibility timeout + 30s: a receive the outage cut off returns after it)",
       ),
     )
     .addOption(intOption("--failover-after <n>", "consecutive failures that trigger a failover", 3))
@@ -533,6 +532,9 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
         false,
         progress.log,
       );
+      const followed = targets.map((t) => file.stack(t.stack));
+      const settleTimeoutMs =
+        options.settleTimeout ?? (await defaultSettleTimeoutMs(followed, (r) => aws().sqs(r)));
       print(
         `drill: ${options.messages} messages at ${options.rate}/s via api to ${targets.map(targetLabel).join(" then ")}; ` +
           `${home.region()} goes down after ${formatDuration(options.downAfter)} for ${formatDuration(options.downFor)}`,
@@ -540,7 +542,7 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
       const result = await interruptible((stop) =>
         drill({
           home,
-          stacks: targets.map((t) => file.stack(t.stack)),
+          stacks: followed,
           environment,
           runLoad: () =>
             loadTest({
@@ -558,7 +560,7 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
             }),
           downAfterMs: options.downAfter,
           downForMs: options.downFor,
-          settleTimeoutMs: options.settleTimeout,
+          settleTimeoutMs,
           print,
           stop,
         }),

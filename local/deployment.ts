@@ -180,13 +180,16 @@ export function runCdktf(
     const lines: string[] = [];
     let partial = "";
     const take = (chunk: Buffer): void => {
-      log.write(chunk);
       const text = partial + chunk.toString("utf8");
       const parts = text.split(/\r?\n/);
       partial = parts.pop() ?? "";
       for (const line of parts) {
-        lines.push(line);
-        options.onLine?.(line);
+        const plain = plainLine(line);
+        // The spinner's frames are noise in a log.
+        if (plain.trim() === "" || SPINNER.test(plain)) continue;
+        log.write(`${plain}\n`);
+        lines.push(plain);
+        options.onLine?.(plain);
       }
     };
     child.stdout.on("data", take);
@@ -222,17 +225,38 @@ export function deployLog(layout: LocalLayout): string {
   return join(layout.dir, "cdktf.log");
 }
 
-/** Progress of a deploy or destroy, read from Terraform's lines as cdktf relays them. */
+/** Terminal control sequences cdktf writes even into a pipe (its spinner redraws). */
+// eslint-disable-next-line no-control-regex
+const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
+
+/** A frame of cdktf's spinner ("⠋  Synthesizing"). */
+const SPINNER = /^[\u2800-\u28ff]\s/;
+
+/** A line as a person would read it: control sequences gone. */
+export function plainLine(line: string): string {
+  return line.replace(ANSI, "");
+}
+
+/**
+ * Progress of a deploy or destroy, read from Terraform's lines as cdktf relays them: cdktf
+ * prefixes the first line of each block of a stack's output with the stack name and indents the
+ * rest, so an indented line belongs to the stack named last.
+ */
 export class ApplyProgress {
   private readonly planned = new Map<string, number>();
   private readonly done = new Map<string, number>();
   private readonly unchanged = new Set<string>();
+  private current?: string;
 
   constructor(private readonly stacks: readonly string[]) {}
 
   /** Takes one output line; answers true when it moved the count. */
-  take(line: string): boolean {
-    const stack = this.stacks.find((s) => line.trimStart().startsWith(s));
+  take(raw: string): boolean {
+    const line = plainLine(raw);
+    const named = this.stacks.find((s) => line.startsWith(`${s} `));
+    if (named !== undefined) this.current = named;
+    else if (!/^\s/.test(line)) return false;
+    const stack = this.current;
     if (stack === undefined) return false;
     const plan = /Plan: (\d+) to add, (\d+) to change, (\d+) to destroy/.exec(line);
     if (plan) {
@@ -261,7 +285,7 @@ export class ApplyProgress {
       .map((s) =>
         this.unchanged.has(s)
           ? `${s} no changes`
-          : `${s} ${this.done.get(s) ?? 0}/${this.planned.has(s) ? this.planned.get(s) : "?"}`,
+          : `${s} ${this.done.get(s) ?? 0}/${this.planned.get(s) ?? "?"}`,
       )
       .join(", ");
   }

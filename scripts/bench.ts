@@ -12,6 +12,11 @@
  *   I/O is not.
  *
  * Add a function by adding an entry to {@link ENTRIES}.
+ *
+ * Then, where the local deployment can run (Terraform, python3 with moto 5.2.1), it deploys both
+ * stacks to the emulator and destroys them again in a scratch state directory, and prints each
+ * time next to its floor: the longest chain of SQS propagation waits the provider must sit
+ * through (`local/critical-path.ts`). `-- --no-local` skips that part.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -21,6 +26,8 @@ import { performance } from "node:perf_hooks";
 import { bundleLambda, packageLambda, PROJECT_ROOT } from "../constructs/bundling";
 import { producerApiEnvironment } from "../lambdas/producer-api/env";
 import { consumerEnvironment } from "../lambdas/shared/metrics";
+import { criticalPath } from "../local/critical-path";
+import { down, localDeploymentUnavailable, up } from "../local/lifecycle";
 
 /** A workload measured per record. */
 interface PerRecordWorkload {
@@ -271,6 +278,38 @@ async function benchEntry(entry: BenchEntry, scratch: string): Promise<void> {
   );
 }
 
+/** Deploy and destroy of both stacks on the local emulator, next to the provider's floor. */
+async function benchLocalDeployment(): Promise<void> {
+  console.log("\n## Local deployment (cdktf deploy / destroy of every stack to the emulator)");
+  const unavailable = localDeploymentUnavailable();
+  if (unavailable !== undefined) {
+    console.log(`  skipped: ${unavailable}`);
+    return;
+  }
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-local-"));
+  try {
+    const deployment = await up({ stateDir });
+    const floors = deployment.stacks.map((stack) => {
+      const file = path.join(deployment.layout.dir, `terraform.${stack}.tfstate`);
+      return criticalPath(JSON.parse(fs.readFileSync(file, "utf8")));
+    });
+    const floor = Math.max(...floors.map((f) => f.seconds));
+    const deploySeconds = deployment.deploy.elapsedMs / 1000;
+    const result = await down({ stateDir });
+    const destroySeconds = (result.destroy?.elapsedMs ?? 0) / 1000;
+    const chain = floors.find((f) => f.seconds === floor)?.chain ?? [];
+    console.log(`  floor: ${floor} s of SQS propagation waits in a row (${chain.join(" -> ")})`);
+    console.log(
+      `  deploy ${deployment.stacks.join(" + ")}: ${deploySeconds.toFixed(0)} s (${(deploySeconds / floor).toFixed(2)}x the floor)`,
+    );
+    console.log(
+      `  destroy: ${destroySeconds.toFixed(0)} s (${(destroySeconds / floor).toFixed(2)}x the floor); left behind: ${result.leftovers.length}`,
+    );
+  } finally {
+    fs.rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const cpu = os.cpus()[0]?.model ?? "unknown CPU";
   console.log(
@@ -282,9 +321,14 @@ async function main(): Promise<void> {
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }
+  if (!process.argv.includes("--no-local")) await benchLocalDeployment();
 }
 
-main().catch((error: unknown) => {
-  console.error((error as Error).message);
-  process.exitCode = 1;
-});
+main().then(
+  // The SDK's keep-alive sockets must not hold the process.
+  () => process.exit(process.exitCode ?? 0),
+  (error: unknown) => {
+    console.error((error as Error).message);
+    process.exit(1);
+  },
+);

@@ -1,5 +1,6 @@
 import {
   accountFor,
+  defaultSettleTimeoutMs,
   drill,
   drillPassed,
   formatDrillReport,
@@ -276,5 +277,23 @@ describe("fanout drill", () => {
       _local: { control_url: "http://127.0.0.1:9" },
     });
     expect(local.local?.controlUrl).toBe("http://127.0.0.1:9");
+  });
+});
+
+describe("defaultSettleTimeoutMs", () => {
+  it("is the longest visibility timeout of the units' queues plus a margin", async () => {
+    const { mockClient } = await import("aws-sdk-client-mock");
+    const { GetQueueAttributesCommand, SQSClient } = await import("@aws-sdk/client-sqs");
+    const sqsMock = mockClient(SQSClient);
+    sqsMock.on(GetQueueAttributesCommand).callsFake((input: { QueueUrl: string }) => ({
+      Attributes: { VisibilityTimeout: input.QueueUrl.includes("replica") ? "180" : "30" },
+    }));
+    const client = new SQSClient({ region: "us-east-1" });
+    try {
+      expect(await defaultSettleTimeoutMs(stacks, () => client)).toBe(180_000 + 30_000);
+      expect(sqsMock.commandCalls(GetQueueAttributesCommand)).toHaveLength(4);
+    } finally {
+      sqsMock.restore();
+    }
   });
 });

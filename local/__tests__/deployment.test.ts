@@ -104,15 +104,17 @@ describe("localToolEnv", () => {
 describe("ApplyProgress", () => {
   it("counts completed resources against each stack's plan, and notes stacks without changes", () => {
     const progress = new ApplyProgress(["primary", "secondary"]);
+    // As cdktf relays Terraform: the stack name starts a block, indented lines continue it, and
+    // its spinner's control sequences stay in the pipe.
     const lines = [
-      "primary    Plan: 80 to add, 0 to change, 0 to destroy.",
+      "\x1b[2K\x1b[1A\x1b[2K\x1b[Gprimary  aws_sqs_queue.dlq (active/queue/dlq): Creating...",
+      "           Plan: 80 to add, 0 to change, 0 to destroy.",
       "secondary  No changes. Your infrastructure matches the configuration.",
-      "primary    aws_sqs_queue.active_queue_dlq_1234: Creation complete after 25s [id=x]",
-      "primary    aws_sns_topic.topic_topic_5678: Creation complete after 0s [id=y]",
-      "primary    aws_sns_topic.topic_topic_5678: Creating...",
-      "unrelated line",
+      "\x1b[2K\x1b[Gprimary  aws_sqs_queue.active_queue_dlq_1234: Creation complete after 25s [id=x]",
+      "         aws_sns_topic.topic_topic_5678: Creation complete after 0s [id=y]",
+      "2 Stacks deploying     0 Stacks done     0 Stacks waiting",
     ];
-    expect(lines.map((l) => progress.take(l))).toEqual([true, true, true, true, false, false]);
+    expect(lines.map((l) => progress.take(l))).toEqual([false, true, true, true, true, false]);
     expect(progress.summary()).toBe("primary 2/80, secondary no changes");
     expect(progress.noChanges()).toEqual(["secondary"]);
   });
