@@ -5,9 +5,11 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { APIGatewayProxyEvent } from "aws-lambda";
 import { signApiRequest } from "../../cli/senders";
-import { PROJECT_ROOT, bundleLambda } from "../../constructs/bundling";
+import { packageLambda } from "../../constructs/bundling";
 import { API_STAGE_NAME } from "../../constructs/defaults";
+import { PRODUCER_API_ENTRY } from "../../constructs/producer-api";
 import { ApiServer, checkSignature, matchRoute, proxyResponse, requestTime } from "../runtime/api";
+import { createFunctionHost } from "../runtime/functions";
 import type { DeployedApi, FunctionInvoker, InvokeResult } from "../runtime/types";
 
 const FUNCTION = "fanout-primary-api";
@@ -511,15 +513,14 @@ describe("ApiServer", () => {
     expect(requestTime(Date.UTC(2025, 2, 1, 12, 0, 5))).toBe("01/Mar/2025:12:00:05 +0000");
   });
 
-  describe("with the real producer-api handler", () => {
-    const saved = { ...process.env };
+  describe("with the real producer-api handler, packaged and run by the function host", () => {
     let scratch: string;
     let sns: http.Server;
     const published: string[] = [];
     let invoker: FunctionInvoker;
 
     beforeAll(async () => {
-      // A fake SNS (query protocol) for the handler's publish.
+      // A fake SNS (query protocol) for the handler's publish, standing in for the front door.
       sns = http.createServer((request, response) => {
         const chunks: Buffer[] = [];
         request.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -534,42 +535,41 @@ describe("ApiServer", () => {
         });
       });
       await new Promise<void>((resolve) => sns.listen(0, "127.0.0.1", resolve));
-      Object.assign(process.env, {
-        AWS_REGION: "us-east-1",
-        AWS_ENDPOINT_URL: `http://127.0.0.1:${(sns.address() as AddressInfo).port}`,
-        AWS_ACCESS_KEY_ID: "testing",
-        AWS_SECRET_ACCESS_KEY: "testing",
-        FANOUT_TOPIC_ARN: "arn:aws:sns:us-east-1:123456789012:fanout-primary-topic",
-        FANOUT_STACK: "primary",
-        POWERTOOLS_SERVICE_NAME: FUNCTION,
-        POWERTOOLS_LOG_LEVEL: "SILENT",
-      });
       scratch = fs.mkdtempSync(path.join(os.tmpdir(), "runtime-api-"));
-      // The Lambda runtime provides the AWS SDK, which the bundle leaves out; here the project's.
-      fs.symlinkSync(path.join(PROJECT_ROOT, "node_modules"), path.join(scratch, "node_modules"));
-      const { outdir } = bundleLambda({
-        entry: "lambdas/producer-api/index.ts",
-        outdir: path.join(scratch, "bundle"),
+      const pkg = packageLambda({
+        entry: PRODUCER_API_ENTRY,
+        outfile: path.join(scratch, "producer-api.zip"),
       });
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const bundle = require(path.join(outdir, "index.js")) as {
-        handler: (event: unknown, context: unknown) => Promise<unknown>;
-      };
-      invoker = {
-        function: { name: FUNCTION } as FunctionInvoker["function"],
-        invoke: async (event) => {
-          try {
-            return ok(await bundle.handler(event, undefined));
-          } catch (error) {
-            return { ok: false, errorType: "Error", errorMessage: String(error), durationMs: 0 };
-          }
+      invoker = createFunctionHost(
+        {
+          stack: "primary",
+          address: "aws_lambda_function.producer_api",
+          name: FUNCTION,
+          arn: `arn:aws:lambda:us-east-1:123456789012:function:${FUNCTION}`,
+          region: "us-east-1",
+          packagePath: pkg.outfile,
+          sourceCodeHash: pkg.sha256,
+          handler: "index.handler",
+          runtime: "nodejs22.x",
+          timeoutSeconds: 10,
+          memoryMb: 256,
+          environment: {
+            FANOUT_TOPIC_ARN: "arn:aws:sns:us-east-1:123456789012:fanout-primary-topic",
+            FANOUT_STACK: "primary",
+            POWERTOOLS_SERVICE_NAME: FUNCTION,
+          },
+          logGroupName: `/aws/lambda/${FUNCTION}`,
         },
-        close: async () => undefined,
-      };
+        {
+          stateDir: path.join(scratch, "state"),
+          endpointUrl: `http://127.0.0.1:${(sns.address() as AddressInfo).port}`,
+          maxEnvironments: 1,
+        },
+      );
     }, 60_000);
 
     afterAll(async () => {
-      process.env = saved;
+      await invoker?.close();
       await new Promise((resolve) => sns.close(resolve));
       fs.rmSync(scratch, { recursive: true, force: true });
     });

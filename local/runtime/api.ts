@@ -810,6 +810,8 @@ export class ApiServer {
     const traceId = typeof traceHeader === "string" ? traceHeader : newTraceId(now);
 
     const answer = (result: GatewayResponse, note = ""): void => {
+      // A region taken down while the function ran has cut the connection: the answer is lost.
+      if (request.socket.destroyed) note = `${note} (connection closed before the answer)`.trim();
       this.send(response, result, requestId, extendedRequestId, traceId);
       this.log(
         `${requestId} ${request.socket.remoteAddress ?? "-"} ${method} ${requestPath} ` +

@@ -17,6 +17,10 @@ import { localLayout } from "../layout";
 import { ApiServer, DEFAULT_ACCOUNT_ID } from "./api";
 import { ControlServer, LocalRuntime, type RuntimeFactories } from "./control";
 import { FrontDoor } from "./front-door";
+import { createFunctionHost } from "./functions";
+import { openJournal } from "./journal";
+import { createPoller } from "./poller";
+import { readDeployment } from "./state";
 import type { RuntimeInfo } from "./types";
 
 export interface RuntimeArgs {
@@ -117,34 +121,39 @@ function removeIfOurs(path: string, marker: string): void {
 }
 
 /**
- * The real parts: deployment reader, function hosts, pollers, journal (state.ts, functions.ts,
- * poller.ts, journal.ts).
+ * The real parts: the deployment reader (state.ts), function hosts (functions.ts), queue pollers
+ * (poller.ts) and the delivery journal (journal.ts), all talking to the emulator through the
+ * front door the runtime hands them.
  */
 function realFactories(args: RuntimeArgs): RuntimeFactories {
   const layout = localLayout(args.stateDir);
-  // Loaded on first use: the process answers /status before any of them is needed.
-  /* eslint-disable @typescript-eslint/no-require-imports */
-  const state = () => require("./state");
-  const functions = () => require("./functions");
-  const poller = () => require("./poller");
-  const journalModule = () => require("./journal");
-  /* eslint-enable @typescript-eslint/no-require-imports */
-  let journal: { read(since?: number): unknown } | undefined;
-  const openJournal = () => (journal ??= journalModule().openJournal(layout.journal));
+  const journal = openJournal(layout.journal);
   return {
-    readDeployment: (stackDir) => state().readDeployment(stackDir, { env: process.env }),
+    readDeployment: (stackDir) => readDeployment(stackDir, { env: process.env }),
     createFunction: (fn, options) =>
-      functions().createFunctionHost(fn, {
+      createFunctionHost(fn, {
         stateDir: layout.dir,
         endpointUrl: options.endpointUrl,
         accountId: args.accountId,
         maxEnvironments: options.maxEnvironments,
+        onWarning: (message) => log(`[function ${fn.name}] ${message}`),
       }),
-    createPoller: (mapping, invoker, options) =>
-      poller().createPoller(mapping, invoker, { sqs: options.sqs, journal: openJournal() }),
+    createPoller: (mapping, invoker, options) => {
+      // A region that is down fails every receive: say so when the problem changes, not each time.
+      let last: string | undefined;
+      return createPoller(mapping, invoker, {
+        sqs: options.sqs,
+        journal,
+        onError: (error) => {
+          if (error.message === last) return;
+          last = error.message;
+          log(`[poller ${mapping.functionName}] ${error.message}`);
+        },
+      });
+    },
     createApi: (api, invokerFor) =>
       new ApiServer({ api, invokerFor, accountId: args.accountId, onLog: log }),
-    readDeliveries: async (since) => (await openJournal().read(since)) as never,
+    readDeliveries: (since) => journal.read(since),
   };
 }
 
