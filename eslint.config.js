@@ -3,7 +3,16 @@ const eslint = require("@eslint/js");
 const tseslint = require("typescript-eslint");
 
 module.exports = tseslint.config(
-  { ignores: ["node_modules/**", "cdktf.out/**", ".gen/**", "**/*.d.ts", "coverage/**"] },
+  {
+    ignores: [
+      "node_modules/**",
+      "cdktf.out/**",
+      ".gen/**",
+      "**/*.d.ts",
+      "coverage/**",
+      ".local/**",
+    ],
+  },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {

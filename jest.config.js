@@ -3,7 +3,8 @@ module.exports = {
   testEnvironment: "node",
   roots: ["<rootDir>"],
   testMatch: ["**/__tests__/**/*.test.ts"],
-  testPathIgnorePatterns: ["/node_modules/", "/cdktf.out/"],
+  testPathIgnorePatterns: ["/node_modules/", "/cdktf.out/", "/.local/"],
+  modulePathIgnorePatterns: ["<rootDir>/.local/", "<rootDir>/cdktf.out/"],
   transform: {
     // Type checking is `npm run typecheck`; tests only transpile, which keeps them fast.
     "^.+\\.ts$": "ts-jest",
