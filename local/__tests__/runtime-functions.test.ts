@@ -1,3 +1,4 @@
+import { fork } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,6 +8,7 @@ import { zipSync } from "fflate";
 import { consoleLine, errorResponse, splitHandler } from "../runtime/bootstrap";
 import {
   DEFAULT_CREDENTIALS,
+  bootstrapFile,
   createFunctionHost,
   extractPackage,
   lambdaEnvironment,
@@ -372,6 +374,24 @@ describe("local function host", () => {
     expect(() => createFunctionHost(fn, { stateDir, endpointUrl: "http://127.0.0.1:1" })).toThrow(
       `Deployment package of fanout-test-missing not found: ${join(dir, "nope.zip")}`,
     );
+  });
+
+  it("ends an environment whose host went away (no orphans when the runtime process dies)", async () => {
+    // A timer left running at init (as a keep-alive socket would be) keeps a process alive.
+    const source = "setInterval(() => undefined, 60000); exports.handler = async () => 1;";
+    const fn = deployed("fanout-test-orphan", { "index.js": source });
+    const taskRoot = extractPackage(stateDir, fn);
+    const child = fork(bootstrapFile(stateDir), [], {
+      cwd: taskRoot,
+      env: { LAMBDA_TASK_ROOT: taskRoot, _HANDLER: "index.handler", PATH: process.env.PATH ?? "" },
+      stdio: ["ignore", "ignore", "ignore", "ipc"],
+    });
+    const exited = new Promise<number | null>((resolve) =>
+      child.on("exit", (code) => resolve(code)),
+    );
+    await new Promise((resolve) => child.once("message", resolve));
+    child.disconnect();
+    expect(await exited).toBe(0);
   });
 
   it("answers Runtime.HostClosed after close, and close ends every environment", async () => {

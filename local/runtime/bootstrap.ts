@@ -205,6 +205,9 @@ export function main(): void {
     };
   }
 
+  // The host went away (its process ended): an orphaned environment has no one to answer.
+  process.on("disconnect", () => process.exit(0));
+
   const started = performance.now();
   let handler: Handler;
   try {

@@ -83,6 +83,9 @@ export interface FunctionHostOptions {
   readonly nodeModules?: string;
 }
 
+/** How many environment start times {@link FunctionHostStats} keeps (the latest). */
+const MAX_INIT_DURATIONS = 100;
+
 /** Counters of one function host. */
 export interface FunctionHostStats {
   readonly functionName: string;
@@ -92,8 +95,9 @@ export interface FunctionHostStats {
   /** Invocations waiting for an environment. */
   readonly queued: number;
   readonly invocations: number;
-  /** Environments started, and the time from fork to loaded handler of each, in ms. */
+  /** Environments that ran an invocation. */
   readonly coldStarts: number;
+  /** Time from fork to loaded handler of the latest (up to 100) of them, in ms. */
   readonly initDurationsMs: readonly number[];
 }
 
@@ -553,6 +557,7 @@ export function createFunctionHost(
   const waiting: ((environment: Environment | undefined) => void)[] = [];
   const initDurations: number[] = [];
   let invocations = 0;
+  let coldStarts = 0;
   let closed = false;
 
   const log = (line: string) => {
@@ -673,7 +678,11 @@ export function createFunctionHost(
         return failure(name, message);
       }
       const initDurationMs = environment.initDurationMs;
-      if (initDurationMs !== undefined) initDurations.push(initDurationMs);
+      if (initDurationMs !== undefined) {
+        coldStarts += 1;
+        initDurations.push(initDurationMs);
+        if (initDurations.length > MAX_INIT_DURATIONS) initDurations.shift();
+      }
       environment.initDurationMs = undefined;
 
       log(platformLines(fn, "start", requestId));
@@ -740,7 +749,7 @@ export function createFunctionHost(
       busy: environments.filter((environment) => environment.busy).length,
       queued: waiting.length,
       invocations,
-      coldStarts: initDurations.length,
+      coldStarts,
       initDurationsMs: [...initDurations],
     }),
     flushMetrics: async () => {

@@ -39,7 +39,7 @@ export interface PollerOptions {
   /** Where every record's outcome is written. */
   readonly journal: Pick<Journal, "append">;
   /**
-   * Epoch-ms clock of the journal's `at` and of the batching window.
+   * Epoch-ms clock of the journal's `at` (the batching window runs on real time).
    * @default - Date.now
    */
   readonly clock?: () => number;
@@ -339,14 +339,14 @@ export function createPoller(
       let windowEnds: number | undefined;
       try {
         do {
-          const remaining = windowEnds === undefined ? undefined : windowEnds - clock();
+          const remaining = windowEnds === undefined ? undefined : windowEnds - Date.now();
           const wait =
             remaining === undefined
               ? waitTimeSeconds
               : Math.min(waitTimeSeconds, Math.max(0, Math.ceil(remaining / 1000)));
           const messages = await receive(batchSize - batch.length, wait);
           batch.push(...messages.map((message) => sqsRecordOf(message, mapping)));
-          if (batch.length > 0 && windowEnds === undefined) windowEnds = clock() + windowMs;
+          if (batch.length > 0 && windowEnds === undefined) windowEnds = Date.now() + windowMs;
           failures = 0;
           receiveError = undefined;
         } while (
@@ -354,7 +354,7 @@ export function createPoller(
           windowMs > 0 &&
           batch.length > 0 &&
           batch.length < batchSize &&
-          clock() < windowEnds!
+          Date.now() < windowEnds!
         );
       } catch (error) {
         if (batch.length > 0) dispatch(batch);
