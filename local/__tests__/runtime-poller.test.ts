@@ -432,6 +432,22 @@ describe("SQS poller", () => {
     expect(poller.stats().lastError).toBeUndefined();
   });
 
+  it("stop() does not wait out a back-off", async () => {
+    sqsMock.on(ReceiveMessageCommand).rejects(new Error("connect ECONNREFUSED 127.0.0.1:4566"));
+    const poller = track(MAPPING, new FakeInvoker(), {
+      sqs,
+      journal: new MemoryJournal(),
+      backoff: { initialMs: 10_000, maxMs: 10_000 },
+    });
+    poller.start();
+    await until(() => sqsMock.commandCalls(ReceiveMessageCommand).length === 1);
+    await until(() => poller.stats().lastError !== undefined);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const started = Date.now();
+    await poller.stop();
+    expect(Date.now() - started).toBeLessThan(500);
+  });
+
   it("stop() waits for the invocations in flight and then receives no more", async () => {
     queue([message()]);
     const journal = new MemoryJournal();
