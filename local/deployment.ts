@@ -205,8 +205,14 @@ export function runCdktf(
           .filter((l) => l.trim() !== "")
           .slice(-25)
           .join("\n");
+        const offline =
+          options.env[MIRROR_ENV] === undefined && output.includes("registry.terraform.io")
+            ? `\n(offline? set ${MIRROR_ENV} to a filesystem mirror of hashicorp/aws 5.100.0)`
+            : "";
         reject(
-          new Error(`cdktf ${args[0]} failed (exit ${code}); see ${options.logFile}:\n${tail}`),
+          new Error(
+            `cdktf ${args[0]} failed (exit ${code}); see ${options.logFile}:\n${tail}${offline}`,
+          ),
         );
       }
     });
