@@ -13,6 +13,11 @@ export interface FailBackOptions {
   readonly intervalMs: number;
   /** Time limit of one health check. */
   readonly timeoutMs: number;
+  /**
+   * Consecutive healthy checks before returning to the first target.
+   * @default 1
+   */
+  readonly healthyChecks?: number;
 }
 
 export class FailoverController {
@@ -47,7 +52,8 @@ export class FailoverController {
 
   /**
    * With fail-back, while away from the first target: when a health check is due, checks the
-   * first target and returns to it if it answers 200. Concurrent callers share one check.
+   * first target, and returns to it once it has answered 200 `healthyChecks` times in a row.
+   * Concurrent callers share one check.
    */
   async maybeFailBack(): Promise<void> {
     if (!this.failBack || this.state.current === 0) return;
@@ -59,7 +65,7 @@ export class FailoverController {
       try {
         if (!home.healthUrl) return;
         const answer = await checkHealth(http, home.healthUrl, timeoutMs);
-        if (answer.healthy) this.apply({ kind: "home-healthy" });
+        this.apply({ kind: answer.healthy ? "home-healthy" : "home-unhealthy" });
       } finally {
         this.lastProbe = Date.now();
         this.probing = undefined;
@@ -70,7 +76,11 @@ export class FailoverController {
 
   private apply(event: FailoverEvent): boolean {
     const { state, switched } = nextState(
-      { targetCount: this.targets.length, threshold: this.threshold },
+      {
+        targetCount: this.targets.length,
+        threshold: this.threshold,
+        failBackAfter: this.failBack?.healthyChecks,
+      },
       this.state,
       event,
     );

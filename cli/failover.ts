@@ -5,7 +5,10 @@
  * - A success of the current target resets the count.
  * - A failure of the current target increments it; at the threshold the machine moves to the
  *   next target (after the last, back to the first) and resets the count.
- * - `home-healthy` (the first target's health check answered 200) moves back to the first target.
+ * - `home-healthy` (the first target's health check answered 200) counts towards a fail-back;
+ *   after `failBackAfter` in a row the machine moves back to the first target. `home-unhealthy`
+ *   restarts the count, so a home region that answers only now and then is not returned to
+ *   every few seconds.
  * - Outcomes of calls made to another target than the current one (still in flight when the
  *   machine switched) are ignored, so they cannot push the new target over the threshold.
  */
@@ -15,6 +18,11 @@ export interface FailoverPolicy {
   readonly targetCount: number;
   /** Consecutive failures that make it switch (>= 1). */
   readonly threshold: number;
+  /**
+   * Consecutive healthy checks of the first target before returning to it (>= 1).
+   * @default 1
+   */
+  readonly failBackAfter?: number;
 }
 
 export interface FailoverState {
@@ -22,12 +30,15 @@ export interface FailoverState {
   readonly current: number;
   /** Consecutive failures of the current target. */
   readonly consecutiveFailures: number;
+  /** Consecutive healthy checks of the first target while away from it. */
+  readonly homeHealthyStreak: number;
 }
 
 export type FailoverEvent =
   | { readonly kind: "success"; readonly target: number }
   | { readonly kind: "failure"; readonly target: number; readonly reason: string }
-  | { readonly kind: "home-healthy" };
+  | { readonly kind: "home-healthy" }
+  | { readonly kind: "home-unhealthy" };
 
 export interface Switch {
   readonly from: number;
@@ -44,7 +55,11 @@ export interface Transition {
   readonly switched?: Switch;
 }
 
-export const INITIAL_STATE: FailoverState = { current: 0, consecutiveFailures: 0 };
+export const INITIAL_STATE: FailoverState = {
+  current: 0,
+  consecutiveFailures: 0,
+  homeHealthyStreak: 0,
+};
 
 export function nextState(
   policy: FailoverPolicy,
@@ -54,17 +69,17 @@ export function nextState(
   switch (event.kind) {
     case "success":
       if (event.target !== state.current) return { state };
-      return { state: { current: state.current, consecutiveFailures: 0 } };
+      return { state: { ...state, consecutiveFailures: 0 } };
     case "failure": {
       if (event.target !== state.current) return { state };
       const failures = state.consecutiveFailures + 1;
       if (policy.targetCount < 2 || failures < policy.threshold) {
-        return { state: { current: state.current, consecutiveFailures: failures } };
+        return { state: { ...state, consecutiveFailures: failures } };
       }
       const to = (state.current + 1) % policy.targetCount;
       const plural = failures === 1 ? "failure" : "consecutive failures";
       return {
-        state: { current: to, consecutiveFailures: 0 },
+        state: { current: to, consecutiveFailures: 0, homeHealthyStreak: 0 },
         switched: {
           from: state.current,
           to,
@@ -73,16 +88,25 @@ export function nextState(
         },
       };
     }
-    case "home-healthy":
+    case "home-healthy": {
       if (state.current === 0) return { state };
+      const streak = state.homeHealthyStreak + 1;
+      const needed = policy.failBackAfter ?? 1;
+      if (streak < needed) return { state: { ...state, homeHealthyStreak: streak } };
       return {
         state: INITIAL_STATE,
         switched: {
           from: state.current,
           to: 0,
           kind: "fail-back",
-          reason: "its health check answered 200",
+          reason:
+            needed === 1
+              ? "its health check answered 200"
+              : `its health check answered 200 ${needed} times in a row`,
         },
       };
+    }
+    case "home-unhealthy":
+      return { state: { ...state, homeHealthyStreak: 0 } };
   }
 }

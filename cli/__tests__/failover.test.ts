@@ -27,13 +27,13 @@ function run(p: FailoverPolicy, events: FailoverEvent[], state: FailoverState = 
 describe("failover state machine", () => {
   it("stays on the first target below the threshold", () => {
     const { state, switches } = run(policy, [fail(0), fail(0)]);
-    expect(state).toEqual({ current: 0, consecutiveFailures: 2 });
+    expect(state).toEqual({ current: 0, consecutiveFailures: 2, homeHealthyStreak: 0 });
     expect(switches).toEqual([]);
   });
 
   it("switches to the next target at the threshold, saying why", () => {
     const { state, switches } = run(policy, [fail(0), fail(0), fail(0, "timeout")]);
-    expect(state).toEqual({ current: 1, consecutiveFailures: 0 });
+    expect(state).toEqual({ current: 1, consecutiveFailures: 0, homeHealthyStreak: 0 });
     expect(switches).toEqual([
       {
         from: 0,
@@ -64,7 +64,7 @@ describe("failover state machine", () => {
       [fail(0), fail(0), fail(0), { kind: "success", target: 0 }],
       after,
     );
-    expect(state).toEqual({ current: 1, consecutiveFailures: 0 });
+    expect(state).toEqual({ current: 1, consecutiveFailures: 0, homeHealthyStreak: 0 });
   });
 
   it("wraps from the last target back to the first", () => {
@@ -88,6 +88,63 @@ describe("failover state machine", () => {
       reason: "its health check answered 200",
     });
     expect(nextState(policy, INITIAL_STATE, { kind: "home-healthy" }).switched).toBeUndefined();
+  });
+
+  it("fails back only after failBackAfter healthy checks in a row; an unhealthy one restarts the count", () => {
+    const steady: FailoverPolicy = { ...policy, failBackAfter: 3 };
+    const away = run(steady, [fail(0), fail(0), fail(0)]).state;
+    const healthy: FailoverEvent = { kind: "home-healthy" };
+    const unhealthy: FailoverEvent = { kind: "home-unhealthy" };
+    expect(run(steady, [healthy, healthy], away).switches).toEqual([]);
+    expect(run(steady, [healthy, healthy, unhealthy, healthy, healthy], away).switches).toEqual([]);
+    const back = run(steady, [healthy, unhealthy, healthy, healthy, healthy], away);
+    expect(back.state).toEqual(INITIAL_STATE);
+    expect(back.switches).toEqual([
+      {
+        from: 1,
+        to: 0,
+        kind: "fail-back",
+        reason: "its health check answered 200 3 times in a row",
+      },
+    ]);
+  });
+
+  it("switches a bounded number of times when the home region flaps", () => {
+    // The home region answers its health check every other time and fails every call:
+    // without the streak this fails back on every good probe and over again after 3 failures.
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom("call", "probe-ok", "probe-bad"), { maxLength: 300 }),
+        fc.integer({ min: 2, max: 5 }),
+        (script, failBackAfter) => {
+          const p: FailoverPolicy = { targetCount: 2, threshold: 3, failBackAfter };
+          let state = INITIAL_STATE;
+          let switches = 0;
+          let streakOfGoodProbes = 0;
+          for (const step of script) {
+            // A flapping home: a good probe is never followed by a second good one.
+            const kind = step === "probe-ok" && streakOfGoodProbes > 0 ? "probe-bad" : step;
+            streakOfGoodProbes =
+              kind === "probe-ok"
+                ? streakOfGoodProbes + 1
+                : kind === "probe-bad"
+                  ? 0
+                  : streakOfGoodProbes;
+            const event: FailoverEvent =
+              kind === "call"
+                ? state.current === 0
+                  ? fail(0)
+                  : { kind: "success", target: state.current }
+                : { kind: kind === "probe-ok" ? "home-healthy" : "home-unhealthy" };
+            const t = nextState(p, state, event);
+            state = t.state;
+            if (t.switched) switches += 1;
+          }
+          // One failover away from the broken home, and never back.
+          expect(switches).toBeLessThanOrEqual(1);
+        },
+      ),
+    );
   });
 
   it("never switches with a single target", () => {
