@@ -51,6 +51,76 @@ export function isFatalError(err: unknown): boolean {
   );
 }
 
+/**
+ * Error codes of requests that cannot succeed however often they are sent, to this target or
+ * another: the caller is not allowed, the resource does not exist, or a parameter is wrong.
+ */
+const PERMANENT_CODES: ReadonlySet<string> = new Set([
+  "AccessDenied",
+  "AccessDeniedException",
+  "AuthorizationError",
+  "AuthorizationErrorException",
+  "NotFound",
+  "NotFoundException",
+  "ResourceNotFoundException",
+  "QueueDoesNotExist",
+  "AWS.SimpleQueueService.NonExistentQueue",
+  "InvalidParameter",
+  "InvalidParameterException",
+  "InvalidParameterValue",
+  "InvalidParameterValueException",
+  "InvalidAddress",
+  "ValidationError",
+  "ValidationException",
+  "KMSDisabled",
+  "KMSDisabledException",
+  "KMSNotFound",
+  "KMSNotFoundException",
+  "KMSAccessDenied",
+  "KMSAccessDeniedException",
+]);
+
+/**
+ * Codes worth sending again, also where the service flags the entry as the sender's fault
+ * (SNS marks `KMSThrottling` so, yet it passes).
+ */
+const RETRYABLE_CODES: ReadonlySet<string> = new Set([
+  "Throttling",
+  "ThrottlingException",
+  "ThrottledException",
+  "Throttled",
+  "RequestThrottled",
+  "TooManyRequestsException",
+  "KMSThrottling",
+  "KMSThrottlingException",
+  "KMSOptInRequired",
+  "ServiceUnavailable",
+  "InternalError",
+  "InternalFailure",
+  "InternalErrorException",
+]);
+
+/** True when an error code names a request that can never succeed (see PERMANENT_CODES). */
+export function isPermanentCode(code: string | undefined): boolean {
+  return code !== undefined && PERMANENT_CODES.has(code);
+}
+
+/** True when an error code is worth a retry whatever the service's sender-fault flag says. */
+export function isRetryableCode(code: string | undefined): boolean {
+  return code !== undefined && RETRYABLE_CODES.has(code);
+}
+
+/**
+ * True for an error no retry can fix: the fatal credential errors, and the caller's faults
+ * (authorization, not found, invalid parameter) by code. Throttling, server faults, time-outs
+ * and network errors are not permanent.
+ */
+export function isPermanentError(err: unknown): boolean {
+  if (isFatalError(err)) return true;
+  const code = errorName(err) ?? (err as { Code?: unknown } | undefined)?.Code;
+  return typeof code === "string" && isPermanentCode(code);
+}
+
 /** One line that says what went wrong, for a log line or a table cell. */
 export function describeError(err: unknown): string {
   if (err instanceof Error) {

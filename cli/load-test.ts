@@ -5,7 +5,7 @@
  * then they are reported with their reason. Entries the service refused as malformed are
  * reported at once (sending them again cannot succeed).
  */
-import { describeError, isFatalError } from "./errors";
+import { CliError, describeError, isFatalError, isPermanentError } from "./errors";
 import type { FailoverController } from "./failover-controller";
 import { formatDuration } from "./parse";
 import { countByStack, seqRanges } from "./format";
@@ -104,8 +104,9 @@ export async function loadTest(options: LoadTestOptions): Promise<LoadTestResult
       pending.push({ recorded_at: createdAt, seq, producer: options.producer });
     }
     const attemptsByTarget = new Map<number, number>();
+    /** Each target's own last failure, so a give-up names what that target said. */
+    const lastReasonByTarget = new Map<number, string>();
     let sends = 0;
-    let lastReason = "";
     while (pending.length > 0) {
       if (stopped()) {
         notSent.push(...pending.map((m) => m.seq));
@@ -115,8 +116,9 @@ export async function loadTest(options: LoadTestOptions): Promise<LoadTestResult
       const { index, target } = controller.current();
       const attempts = attemptsByTarget.get(index) ?? 0;
       if (attempts >= options.maxAttempts) {
+        const reason = lastReasonByTarget.get(index) ?? "";
         for (const m of pending) {
-          failed.push({ seq: m.seq, stack: target.stack, reason: lastReason, attempts: sends });
+          failed.push({ seq: m.seq, stack: target.stack, reason, attempts: sends });
         }
         progress.update(finished(), failed.length);
         return;
@@ -149,21 +151,29 @@ export async function loadTest(options: LoadTestOptions): Promise<LoadTestResult
             });
           } else {
             retry.add(result.seq);
-            lastReason = result.reason;
+            lastReasonByTarget.set(index, result.reason);
           }
         }
         const allFailed = retry.size > 0 && retry.size === pending.length;
-        controller.record(index, allFailed ? { ok: false, reason: lastReason } : { ok: true });
+        controller.record(
+          index,
+          allFailed ? { ok: false, reason: lastReasonByTarget.get(index) ?? "" } : { ok: true },
+        );
         pending = pending.filter((m) => retry.has(m.seq));
       } catch (err) {
-        if (isFatalError(err)) {
-          fatal ??= err;
+        if (isPermanentError(err)) {
+          fatal ??= isFatalError(err)
+            ? err
+            : new CliError(
+                `${target.stack}/${target.region} refused a call: ${describeError(err)}; stopping, since sending again cannot succeed`,
+              );
           halt.abort();
           return;
         }
         failedCalls += 1;
-        lastReason = describeError(err);
-        controller.record(index, { ok: false, reason: lastReason });
+        const reason = describeError(err);
+        lastReasonByTarget.set(index, reason);
+        controller.record(index, { ok: false, reason });
       }
       progress.update(finished(), failed.length);
       if (pending.length > 0) {

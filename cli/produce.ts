@@ -3,7 +3,7 @@
  * failed stays queued, in order, and is sent again (same payload) on the next tick or at once
  * to the new target after a failover, so nothing is lost across a switch.
  */
-import { describeError, isFatalError } from "./errors";
+import { CliError, describeError, isFatalError, isPermanentError } from "./errors";
 import type { FailoverController } from "./failover-controller";
 import { countByStack, seqRanges } from "./format";
 import { formatDuration } from "./parse";
@@ -108,6 +108,11 @@ export async function produce(options: ProduceOptions): Promise<ProduceResult> {
         reason = result.reason;
       } catch (err) {
         if (isFatalError(err)) throw err;
+        if (isPermanentError(err)) {
+          throw new CliError(
+            `${targetLabel(target)} refused seq ${message.seq}: ${describeError(err)}; stopping, since sending again cannot succeed (credentials, permissions, a missing resource or a bad parameter)`,
+          );
+        }
         reason = describeError(err);
       }
       failedSends += 1;

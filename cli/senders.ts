@@ -7,6 +7,7 @@ import { SendMessageBatchCommand, SendMessageCommand } from "@aws-sdk/client-sqs
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { SignatureV4 } from "@smithy/signature-v4";
 import type { AwsClients, Credentials } from "./aws";
+import { isPermanentCode, isRetryableCode } from "./errors";
 import type { HttpClient } from "./http";
 import { regionOfQueueUrl, type StackOutputs } from "./outputs";
 
@@ -134,7 +135,11 @@ export function batchResults(messages: readonly Message[], answer: BatchAnswer):
     const failure = failed.get(id);
     if (failure) {
       const reason = [failure.Code, failure.Message].filter(Boolean).join(": ") || "failed";
-      return { seq: message.seq, ok: false, reason, senderFault: failure.SenderFault === true };
+      // By code first: KMSThrottling comes flagged as the sender's fault and passes on a retry.
+      const senderFault =
+        !isRetryableCode(failure.Code) &&
+        (failure.SenderFault === true || isPermanentCode(failure.Code));
+      return { seq: message.seq, ok: false, reason, senderFault };
     }
     return { seq: message.seq, ok: false, reason: "no result for entry", senderFault: false };
   });

@@ -318,3 +318,36 @@ describe("load-test pacing and acknowledgements", () => {
     expect(result.delivered.every((a) => typeof a.at === "number")).toBe(true);
   });
 });
+
+describe("load-test give-ups", () => {
+  it("names each target's own last reason when it gives up there", async () => {
+    snsMock.on(PublishBatchCommand).callsFake((input: PublishBatchCommandInput) => {
+      const name = input.TopicArn === PRIMARY_TOPIC ? "ServiceUnavailable" : "InternalError";
+      throw Object.assign(new Error(`${name} here`), { name });
+    });
+    const { options } = setUp({
+      messages: 10,
+      concurrency: 1,
+      failover: true,
+      threshold: 1,
+      maxAttempts: 1,
+    });
+    const result = await loadTest(options);
+    expect(result.failed).toHaveLength(10);
+    const reasons = new Set(result.failed.map((f) => `${f.stack}: ${f.reason}`));
+    // Primary failed, secondary failed, and back on primary the attempts ran out: the give-up
+    // names what primary said, not secondary's last word.
+    expect([...reasons]).toEqual(["primary: ServiceUnavailable: ServiceUnavailable here"]);
+  });
+
+  it("stops the run at once on an error no retry can fix", async () => {
+    snsMock.on(PublishBatchCommand).callsFake(() => {
+      throw Object.assign(new Error("Topic does not exist"), { name: "NotFoundException" });
+    });
+    const { options } = setUp({ messages: 50, concurrency: 2 });
+    await expect(loadTest(options)).rejects.toThrow(
+      "primary/us-east-1 refused a call: NotFoundException: Topic does not exist; stopping, since sending again cannot succeed",
+    );
+    expect(snsMock.commandCalls(PublishBatchCommand).length).toBeLessThanOrEqual(2);
+  });
+});

@@ -121,6 +121,37 @@ describe("produce", () => {
   });
 });
 
+describe("produce stops on errors no retry can fix", () => {
+  it("stops with one line on an authorization error instead of retrying it forever", async () => {
+    let calls = 0;
+    snsMock.on(PublishCommand).callsFake(() => {
+      calls += 1;
+      throw Object.assign(new Error("User is not authorized to perform: SNS:Publish"), {
+        name: "AuthorizationErrorException",
+      });
+    });
+    const { options } = setUp({ count: 5 });
+    await expect(drive(produce(options))).rejects.toThrow(
+      "primary/us-east-1 refused seq 1: AuthorizationErrorException: User is not authorized to perform: SNS:Publish; stopping, since sending again cannot succeed",
+    );
+    expect(calls).toBe(1);
+  });
+
+  it("keeps retrying throttling", async () => {
+    let calls = 0;
+    snsMock.on(PublishCommand).callsFake(() => {
+      calls += 1;
+      if (calls < 3)
+        throw Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" });
+      return { MessageId: "ok" };
+    });
+    const { options } = setUp({ count: 1 });
+    const result = await drive(produce(options));
+    expect(result.delivered.map((d) => d.seq)).toEqual([1]);
+    expect(calls).toBe(3);
+  });
+});
+
 describe("produce failover", () => {
   it("switches after 3 consecutive failures and re-sends the failed messages unchanged", async () => {
     const { log, record } = publishLog();
