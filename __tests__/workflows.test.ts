@@ -3,8 +3,16 @@
  * scripts that exist, pin their actions, get AWS credentials through OIDC only, and pin the
  * Terraform version the project is tested with (`.terraform-version`).
  */
-import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { SETTINGS } from "../config/settings";
@@ -71,10 +79,20 @@ describe.each(files)("%s", (file) => {
     expect(workflow.permissions).toEqual({ contents: "read" });
   });
 
-  it("pins every action to a major version or a commit", () => {
+  it("pins every action to a commit, with its version in a comment", () => {
     for (const s of steps(workflow).filter((x) => x.uses)) {
-      expect(s.uses).toMatch(/^[\w.-]+\/[\w./-]+@(v\d+(\.\d+){0,2}|[0-9a-f]{40})$/);
+      expect(s.uses).toMatch(/^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/);
     }
+    const text = readFileSync(join(WORKFLOWS, file), "utf8");
+    for (const line of text.split("\n").filter((l) => /^\s*(- )?uses: /.test(l))) {
+      expect(line).toMatch(/@[0-9a-f]{40} # v\d+(\.\d+){0,2}$/);
+    }
+  });
+
+  it("checks out without leaving the token in the git config", () => {
+    const checkouts = Object.values(workflow.jobs).flatMap((j) => stepUsing(j, "actions/checkout"));
+    expect(checkouts.length).toBeGreaterThan(0);
+    for (const s of checkouts) expect(s.with?.["persist-credentials"]).toBe(false);
   });
 
   it("calls only npm scripts that exist", () => {
@@ -161,7 +179,12 @@ describe("pull-request.yml", () => {
     expect(plan).toMatch(/terraform -chdir="\$dir" plan .*-out=tfplan/);
     expect(stepUsing(job("plan"), "aws-actions/configure-aws-credentials")).toHaveLength(1);
     const [upload] = stepUsing(job("plan"), "actions/upload-artifact");
-    expect(String(upload.with?.path)).toContain("cdktf.out/stacks/*/tfplan");
+    // Plan text only, kept briefly: no saved plan (it holds every value, secrets too), no outputs.
+    expect(upload.with?.path).toBe("cdktf.out/stacks/*/plan.txt");
+    expect(Number(upload.with?.["retention-days"])).toBeLessThanOrEqual(3);
+    for (const u of Object.values(w.jobs).flatMap((j) => stepUsing(j, "actions/upload-artifact"))) {
+      expect(String(u.with?.path)).not.toMatch(/tfplan|outputs\.json/);
+    }
     const settings = (job("plan").steps ?? []).find(
       (s) => s.run === ".github/scripts/fanout-env.sh",
     );
@@ -171,6 +194,51 @@ describe("pull-request.yml", () => {
         "VAR_FANOUT_STATE_KEY_PREFIX",
         "VAR_FANOUT_STATE_REGION",
         "VAR_FANOUT_STATE_LOCKING",
+      ]),
+    );
+  });
+});
+
+describe("plan role and repository variables", () => {
+  it("documents the pull-request plan role as read-only on one state prefix", () => {
+    const header = readFileSync(join(WORKFLOWS, "pull-request.yml"), "utf8");
+    expect(header).toMatch(
+      /AWS_PLAN_ROLE_ARN .*only for this repository's pull_request OIDC tokens/,
+    );
+    expect(header).toMatch(/s3:GetObject on <FANOUT_STATE_KEY_PREFIX>\/\*/);
+    expect(header).toMatch(/No write anywhere, no lock/);
+  });
+
+  it("refuses a repository variable with a line break, which would set other variables", () => {
+    const script = join(PROJECT_ROOT, ".github", "scripts", "fanout-env.sh");
+    const dir = mkdtempSync(join(tmpdir(), "fanout-env-"));
+    const githubEnv = join(dir, "env");
+    writeFileSync(githubEnv, "");
+    const run = (value: string) =>
+      spawnSync("bash", [script], {
+        env: { PATH: process.env.PATH, GITHUB_ENV: githubEnv, VAR_FANOUT_PREFIX: value },
+        encoding: "utf8",
+      });
+    const bad = run("fanout\nAWS_REGION=evil");
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toBe(
+      "FANOUT_PREFIX: the repository variable holds a line break; one line only\n",
+    );
+    expect(readFileSync(githubEnv, "utf8")).toBe("");
+    const good = run("fanout");
+    expect(good.status).toBe(0);
+    expect(readFileSync(githubEnv, "utf8")).toBe("FANOUT_PREFIX=fanout\n");
+  });
+
+  it("lets Dependabot keep the pinned actions current", () => {
+    const config = parse(readFileSync(join(PROJECT_ROOT, ".github", "dependabot.yml"), "utf8")) as {
+      version: number;
+      updates: { "package-ecosystem": string; directory: string }[];
+    };
+    expect(config.version).toBe(2);
+    expect(config.updates).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ "package-ecosystem": "github-actions", directory: "/" }),
       ]),
     );
   });
