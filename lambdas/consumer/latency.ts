@@ -12,9 +12,9 @@
  */
 import type { SQSRecord } from "aws-lambda";
 import type { DeliveryPath, FailureReason, LatencyMetricName } from "../shared/metrics";
+import { recordedAtProblem } from "../shared/recorded-at";
 
-/** Smallest accepted `recorded_at` (2000-01-01T00:00:00Z); epoch seconds of today lie below it. */
-export const MIN_RECORDED_AT_MS = Date.UTC(2000, 0, 1);
+export { MIN_RECORDED_AT_MS } from "../shared/recorded-at";
 
 /** The fields of an SQS record the consumer reads. */
 export type RecordInput = Pick<SQSRecord, "body" | "attributes">;
@@ -121,26 +121,14 @@ function readRecordedAt(payload: unknown, options: ParseOptions): ParseResult | 
     return reject("MissingRecordedAt", "payload has no recorded_at");
   }
   const recordedAt = payload.recorded_at;
-  if (typeof recordedAt !== "number" || !Number.isFinite(recordedAt)) {
-    return reject(
-      "InvalidRecordedAt",
-      `recorded_at is ${kindOf(recordedAt)}, expected a JSON number of epoch milliseconds`,
-    );
-  }
-  if (recordedAt < MIN_RECORDED_AT_MS) {
-    return reject(
-      "InvalidRecordedAt",
-      `recorded_at ${recordedAt} is before 2000-01-01, expected epoch milliseconds (not seconds)`,
-    );
-  }
-  const aheadMs = recordedAt - options.startedAt;
-  if (aheadMs > options.maxClockSkewMs) {
-    return reject(
-      "RecordedAtInFuture",
-      `recorded_at ${recordedAt} is ${aheadMs} ms after handler start, tolerance ${options.maxClockSkewMs} ms`,
-    );
-  }
-  return recordedAt;
+  const problem = recordedAtProblem(
+    recordedAt,
+    options.startedAt,
+    options.maxClockSkewMs,
+    "handler start",
+  );
+  if (problem !== undefined) return reject(problem.reason, problem.detail);
+  return recordedAt as number;
 }
 
 /**

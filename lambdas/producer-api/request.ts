@@ -8,11 +8,39 @@ import {
   parseAttributes,
   type SnsAttributes,
 } from "./attributes";
+import {
+  DEFAULT_MAX_CLOCK_SKEW_MS,
+  RECORDED_AT_FIELD,
+  recordedAtProblem,
+  recordedAtRange,
+} from "../shared/recorded-at";
+
+export { RECORDED_AT_FIELD };
 
 /** Largest message SNS accepts: 256 KiB, message body and attributes together. */
 export const MAX_MESSAGE_BYTES = 262_144;
-/** Body field holding the producer's timestamp, epoch milliseconds. */
-export const RECORDED_AT_FIELD = "recorded_at";
+
+/**
+ * Deepest nesting of arrays and objects a body may have. Far beyond any real message; a body
+ * nested thousands deep (a few KB) would otherwise make serialization overflow the stack and
+ * answer 5xx for the caller's mistake.
+ */
+export const MAX_NESTING_DEPTH = 64;
+
+/** Nesting depth of a parsed JSON value (a scalar is 0), counted without recursion. */
+export function nestingDepth(value: unknown, limit = Infinity): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop() as [unknown, number];
+    if (typeof item !== "object" || item === null) continue;
+    const here = depth + 1;
+    if (here > deepest) deepest = here;
+    if (deepest > limit) return deepest;
+    for (const child of Object.values(item)) stack.push([child, here]);
+  }
+  return deepest;
+}
 
 /** The routes the API serves, path -> the one method allowed on it. */
 export const ROUTES = {
@@ -206,20 +234,25 @@ export function parsePublishRequest(
     const got = parsed === null ? "null" : Array.isArray(parsed) ? "an array" : typeof parsed;
     return fail(400, `Request body must be a JSON object, got ${got}`);
   }
+  if (nestingDepth(parsed, MAX_NESTING_DEPTH) > MAX_NESTING_DEPTH) {
+    return fail(400, `Request body is nested more than ${MAX_NESTING_DEPTH} levels deep`);
+  }
 
   // Spread keeps every own field, "__proto__" included, as a plain data property.
   const { [ATTRIBUTES_FIELD]: rawAttributes, ...payload } = parsed;
   let recordedAt = now;
   if (Object.prototype.hasOwnProperty.call(payload, RECORDED_AT_FIELD)) {
     const given = payload[RECORDED_AT_FIELD];
-    if (typeof given !== "number" || !Number.isFinite(given) || given < 0) {
+    // The consumers' rule: what passes here passes in every queue of every region.
+    const problem = recordedAtProblem(given, now, DEFAULT_MAX_CLOCK_SKEW_MS, "the API's clock");
+    if (problem !== undefined) {
       return fail(
         400,
-        `"${RECORDED_AT_FIELD}" must be a finite, non-negative number of epoch milliseconds; ` +
-          "leave it out to have the API stamp it",
+        `"${RECORDED_AT_FIELD}" ${JSON.stringify(given)?.slice(0, 40)} is not allowed (${problem.detail}); ` +
+          `allowed: ${recordedAtRange(now)}, or leave it out to have the API stamp it`,
       );
     }
-    recordedAt = given;
+    recordedAt = given as number;
   } else {
     payload[RECORDED_AT_FIELD] = recordedAt;
   }

@@ -274,8 +274,8 @@ export const CONSUMER_ENV = {
   maxClockSkewMs: "FANOUT_MAX_CLOCK_SKEW_MS",
 } as const;
 
-/** Default tolerance for a `recorded_at` later than handler start: one minute. */
-export const DEFAULT_MAX_CLOCK_SKEW_MS = 60_000;
+/** Default tolerance for a `recorded_at` later than handler start (the shared rule's). */
+export { DEFAULT_MAX_CLOCK_SKEW_MS } from "./recorded-at";
 
 /** What infrastructure knows about one consumer. */
 export interface ConsumerEnvironmentProps {

@@ -7,6 +7,8 @@ import {
 } from "../attributes";
 import {
   MAX_MESSAGE_BYTES,
+  MAX_NESTING_DEPTH,
+  nestingDepth,
   contentTypeProblem,
   decodeBody,
   parsePublishRequest,
@@ -14,6 +16,18 @@ import {
   resolveRoute,
 } from "../request";
 import { apiEvent, publishEvent } from "./factories";
+import fc from "fast-check";
+import { parseRecord } from "../../consumer/latency";
+import { snsEnvelope } from "../../consumer/__tests__/factories";
+import { DEFAULT_MAX_CLOCK_SKEW_MS, MIN_RECORDED_AT_MS } from "../../shared/recorded-at";
+
+/** SQS attributes of a record sent and first received at `at`. */
+const sqsAttributes = (at: number) => ({
+  ApproximateReceiveCount: "1",
+  SentTimestamp: String(at),
+  SenderId: "AIDAEXAMPLE",
+  ApproximateFirstReceiveTimestamp: String(at),
+});
 
 const NOW = 1_740_830_400_123;
 
@@ -213,6 +227,80 @@ describe("isSqsSafeText", () => {
   });
 });
 
+describe("parsePublishRequest: recorded_at follows the consumers' rule", () => {
+  it.each([
+    [0, "is before 2000-01-01"],
+    [1.5, "is before 2000-01-01"],
+    [Math.floor(NOW / 1000), "is before 2000-01-01"], // epoch seconds
+    [1e308, "ms after the API's clock"],
+    [NOW + 86_400_000, "ms after the API's clock"], // a day ahead
+    ["1700000000000", "is a string"],
+  ])(
+    "answers 400 to recorded_at %p, naming the field, the value and the allowed range",
+    (value, why) => {
+      const result = parsePublishRequest(publishEvent({ recorded_at: value }), NOW);
+      expect(result).toMatchObject({ ok: false, status: 400 });
+      const message = result.ok ? "" : result.message;
+      expect(message).toContain(`"recorded_at" ${JSON.stringify(value)}`);
+      expect(message).toContain(why);
+      expect(message).toContain(
+        `allowed: a number of epoch milliseconds from ${MIN_RECORDED_AT_MS} (2000-01-01) to ${NOW + 60_000}`,
+      );
+    },
+  );
+
+  it("accepts only what the consumer's parser accepts, whatever the value", () => {
+    const valueArb = fc.oneof(
+      fc.double(),
+      fc.integer({ min: -1e13, max: 1e13 }),
+      fc.integer({ min: MIN_RECORDED_AT_MS - 10, max: NOW + 120_000 }),
+      fc.constantFrom(0, 946_684_800_000, NOW, NOW + 60_000, NOW + 60_001),
+    );
+    fc.assert(
+      fc.property(valueArb, fc.integer({ min: 0, max: 5_000 }), (value, delayMs) => {
+        const api = parsePublishRequest(publishEvent({ recorded_at: value }), NOW);
+        if (!api.ok) return;
+        // The consumer starts after the API accepted the message, with the real envelope.
+        const at = NOW + delayMs;
+        const body = JSON.stringify(
+          snsEnvelope({ message: api.message, timestamp: new Date(at).toISOString() }),
+        );
+        const parsed = parseRecord(
+          { body, attributes: sqsAttributes(at) },
+          { startedAt: at, maxClockSkewMs: DEFAULT_MAX_CLOCK_SKEW_MS },
+        );
+        expect(parsed.ok).toBe(true);
+      }),
+    );
+  });
+});
+
+describe("parsePublishRequest: nesting", () => {
+  const nested = (depth: number): unknown => {
+    let value: unknown = 1;
+    for (let i = 0; i < depth; i += 1) value = i % 2 === 0 ? { a: value } : [value];
+    return value;
+  };
+
+  it("accepts a body nested up to the limit and answers 400 beyond it", () => {
+    expect(nestingDepth({ a: nested(MAX_NESTING_DEPTH - 1) })).toBe(MAX_NESTING_DEPTH);
+    expect(parsePublishRequest(publishEvent({ a: nested(MAX_NESTING_DEPTH - 1) }), NOW).ok).toBe(
+      true,
+    );
+    expect(parsePublishRequest(publishEvent({ a: nested(MAX_NESTING_DEPTH) }), NOW)).toEqual({
+      ok: false,
+      status: 400,
+      message: `Request body is nested more than ${MAX_NESTING_DEPTH} levels deep`,
+    });
+  });
+
+  it("answers 400, not a thrown error, to a body nested thousands deep", () => {
+    const text = `{"a":${"[".repeat(20_000)}1${"]".repeat(20_000)}}`;
+    const result = parsePublishRequest({ ...publishEvent({}), body: text }, NOW);
+    expect(result).toMatchObject({ ok: false, status: 400 });
+  });
+});
+
 describe("parsePublishRequest", () => {
   it("stamps recorded_at with the given clock when absent and strips the attributes field", () => {
     const result = parsePublishRequest(
@@ -228,11 +316,14 @@ describe("parsePublishRequest", () => {
     });
   });
 
-  it.each([0, 1_700_000_000_000, 1.5])("keeps recorded_at %p when given", (recordedAt) => {
-    const result = parsePublishRequest(publishEvent({ recorded_at: recordedAt, a: 1 }), NOW);
-    expect(result).toMatchObject({ ok: true, recordedAt });
-    expect(result.ok && JSON.parse(result.message)).toEqual({ recorded_at: recordedAt, a: 1 });
-  });
+  it.each([1_700_000_000_000, 1_700_000_000_000.5, NOW + 60_000])(
+    "keeps recorded_at %p when given",
+    (recordedAt) => {
+      const result = parsePublishRequest(publishEvent({ recorded_at: recordedAt, a: 1 }), NOW);
+      expect(result).toMatchObject({ ok: true, recordedAt });
+      expect(result.ok && JSON.parse(result.message)).toEqual({ recorded_at: recordedAt, a: 1 });
+    },
+  );
 
   it.each([
     ["a string", '{"recorded_at":"1700000000000"}'],
