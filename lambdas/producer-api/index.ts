@@ -45,6 +45,7 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
+import { callerOf } from "./caller";
 import { readConfig, type ProducerApiConfig } from "./env";
 import { parsePublishRequest, resolveRoute } from "./request";
 import { errorResponse, jsonResponse } from "./responses";
@@ -95,6 +96,15 @@ async function route(
       ? errorResponse(405, { message: resolved.message, requestId }, { Allow: resolved.allow })
       : errorResponse(404, { message: resolved.message, requestId });
   }
+
+  const caller = callerOf(event, resolved.route === "publish");
+  if (!caller.ok) {
+    logger.warn("Request refused: not from API Gateway with an IAM identity", {
+      reason: caller.message,
+    });
+    return errorResponse(403, { message: caller.message, requestId });
+  }
+  logger.appendKeys({ caller_arn: caller.caller.arn, source_ip: caller.caller.sourceIp });
 
   const config = readConfig(process.env);
   if (!config.ok) {

@@ -8,7 +8,7 @@ import { MAX_MESSAGE_BYTES } from "../request";
 import { apiEvent, captureLogs, lambdaContext, setFunctionEnv } from "./factories";
 
 const sns = mockClient(SNSClient);
-const ANSWERED = [200, 202, 400, 404, 405, 413, 415, 500, 502];
+const ANSWERED = [200, 202, 400, 403, 404, 405, 413, 415, 500, 502];
 
 let restoreEnv: () => void;
 

@@ -225,6 +225,72 @@ describe("POST /messages, refused requests publish nothing", () => {
     const result = await invoke(publishEvent({ recorded_at: "soon" }));
     expect(body(result).message).toContain("recorded_at");
   });
+
+  it.each([
+    [0, "before 2000-01-01"],
+    [1_740_830_400, "before 2000-01-01"], // epoch seconds
+    [1e308, "after the API's clock"],
+    [NOW + 86_400_000, "after the API's clock"],
+  ])("answers 400 to recorded_at %p, which every consumer would reject", async (value, why) => {
+    const result = await invoke(publishEvent({ recorded_at: value }));
+    expectJsonAnswer(result, 400);
+    expect(body(result).message).toContain(why);
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
+  });
+
+  it("answers 400 to a body nested thousands deep, never 5xx", async () => {
+    const deep = `{"a":${"[".repeat(5_000)}${"]".repeat(5_000)}}`;
+    const result = await invoke(apiEvent({ body: deep }));
+    expectJsonAnswer(result, 400);
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
+  });
+});
+
+describe("requests that did not come through API Gateway", () => {
+  const withoutContext = (event: APIGatewayProxyEvent) =>
+    ({ ...event, requestContext: undefined }) as unknown as APIGatewayProxyEvent;
+  const withoutIdentity = (event: APIGatewayProxyEvent) => ({
+    ...event,
+    requestContext: {
+      ...event.requestContext,
+      identity: { ...event.requestContext.identity, userArn: null },
+    },
+  });
+
+  it("refuses an event without the API Gateway context with 403, publishing nothing", async () => {
+    for (const event of [
+      withoutContext(publishEvent({ a: 1 })),
+      withoutContext(apiEvent({ method: "GET", path: "/health" })),
+    ]) {
+      const result = await invoke(event);
+      expectJsonAnswer(result, 403);
+      expect(body(result).message).toBe("Requests must come through the API");
+    }
+    expect(sns.calls()).toHaveLength(0);
+  });
+
+  it("refuses POST /messages without the IAM identity, and serves health without one", async () => {
+    const refused = await invoke(withoutIdentity(publishEvent({ a: 1 })));
+    expectJsonAnswer(refused, 403);
+    expect(body(refused)).toEqual({
+      message: "Requests must be signed with AWS credentials (IAM)",
+      requestId: API_REQUEST_ID,
+    });
+    expect(sns.calls()).toHaveLength(0);
+    const health = await invoke(withoutIdentity(apiEvent({ method: "GET", path: "/health" })));
+    expect(health.statusCode).toBe(200);
+  });
+
+  it("logs the caller's ARN with the request id", async () => {
+    await invoke(publishEvent({ a: 1 }));
+    expect(logs.records).toContainEqual(
+      expect.objectContaining({
+        message: "Message published",
+        caller_arn: "arn:aws:iam::123456789012:user/producer",
+        api_request_id: API_REQUEST_ID,
+      }),
+    );
+  });
 });
 
 describe("routing", () => {
