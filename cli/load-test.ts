@@ -5,6 +5,7 @@
  * then they are reported with their reason. Entries the service refused as malformed are
  * reported at once (sending them again cannot succeed).
  */
+import { randomUUID } from "node:crypto";
 import { CliError, describeError, isFatalError, isPermanentError } from "./errors";
 import type { FailoverController } from "./failover-controller";
 import { formatDuration } from "./parse";
@@ -101,7 +102,7 @@ export async function loadTest(options: LoadTestOptions): Promise<LoadTestResult
     const createdAt = Date.now();
     let pending: Message[] = [];
     for (let seq = first; seq <= last; seq += 1) {
-      pending.push({ recorded_at: createdAt, seq, producer: options.producer });
+      pending.push({ recorded_at: createdAt, seq, producer: options.producer, id: randomUUID() });
     }
     const attemptsByTarget = new Map<number, number>();
     /** Each target's own last failure, so a give-up names what that target said. */

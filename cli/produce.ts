@@ -3,6 +3,7 @@
  * failed stays queued, in order, and is sent again (same payload) on the next tick or at once
  * to the new target after a failover, so nothing is lost across a switch.
  */
+import { randomUUID } from "node:crypto";
 import { CliError, describeError, isFatalError, isPermanentError } from "./errors";
 import type { FailoverController } from "./failover-controller";
 import { countByStack, seqRanges } from "./format";
@@ -130,7 +131,7 @@ export async function produce(options: ProduceOptions): Promise<ProduceResult> {
     if (options.durationMs !== undefined && now - start >= options.durationMs) break;
     if (!countReached()) {
       seq += 1;
-      outbox.push({ recorded_at: now, seq, producer: options.producer });
+      outbox.push({ recorded_at: now, seq, producer: options.producer, id: randomUUID() });
     }
     await controller.maybeFailBack();
     await drain();

@@ -20,6 +20,26 @@ export interface Message {
   readonly recorded_at: number;
   readonly seq: number;
   readonly producer: string;
+  /**
+   * A UUID made once per message and kept across every resend and failover: the message's
+   * idempotency key.
+   * @default - `<producer>-<seq>`
+   */
+  readonly id?: string;
+}
+
+/**
+ * The message attribute carrying the idempotency key on every path (the API turns its
+ * `Idempotency-Key` header into the same attribute): what a consumer deduplicates on, since a
+ * message resent after a failover arrives again under a new SNS message id.
+ */
+export const IDEMPOTENCY_ATTRIBUTE = "idempotency_key";
+
+/** The idempotency key as a message attribute (SNS and SQS take the same shape). */
+function idempotencyAttribute(message: Message) {
+  return {
+    [IDEMPOTENCY_ATTRIBUTE]: { DataType: "String", StringValue: idempotencyKey(message) },
+  };
 }
 
 /** Where one stack receives messages for a given path. */
@@ -106,7 +126,7 @@ export function apiMessageBody(message: Message): string {
 
 /** Idempotency key of a message, so consumers can drop a copy re-sent after a failover. */
 export function idempotencyKey(message: Message): string {
-  return `${message.producer}-${message.seq}`;
+  return message.id ?? `${message.producer}-${message.seq}`;
 }
 
 /** Batch entry id of a message; unique in a batch, `[A-Za-z0-9_-]`. */
@@ -161,18 +181,21 @@ export function createSender(via: Via, deps: SenderDeps, batch: boolean): Sender
                 PublishBatchRequestEntries: messages.map((message) => ({
                   Id: entryId(message),
                   Message: messageBody(message),
+                  MessageAttributes: idempotencyAttribute(message),
                 })),
               }),
               { abortSignal },
             ),
           )
         : oneByOne(via, async (target, message, abortSignal) => {
-            const answer = await aws
-              .sns(target.region)
-              .send(
-                new PublishCommand({ TopicArn: target.address, Message: messageBody(message) }),
-                { abortSignal },
-              );
+            const answer = await aws.sns(target.region).send(
+              new PublishCommand({
+                TopicArn: target.address,
+                Message: messageBody(message),
+                MessageAttributes: idempotencyAttribute(message),
+              }),
+              { abortSignal },
+            );
             return { seq: message.seq, ok: true, messageId: answer.MessageId ?? "" };
           });
     case "sqs":
@@ -184,6 +207,7 @@ export function createSender(via: Via, deps: SenderDeps, batch: boolean): Sender
                 Entries: messages.map((message) => ({
                   Id: entryId(message),
                   MessageBody: messageBody(message),
+                  MessageAttributes: idempotencyAttribute(message),
                 })),
               }),
               { abortSignal },
@@ -194,6 +218,7 @@ export function createSender(via: Via, deps: SenderDeps, batch: boolean): Sender
               new SendMessageCommand({
                 QueueUrl: target.address,
                 MessageBody: messageBody(message),
+                MessageAttributes: idempotencyAttribute(message),
               }),
               { abortSignal },
             );

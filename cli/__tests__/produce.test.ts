@@ -1,7 +1,9 @@
 import { PublishCommand, SNSClient, type PublishCommandInput } from "@aws-sdk/client-sns";
 import { mockClient } from "aws-sdk-client-mock";
 import { FailoverController } from "../failover-controller";
+import { IDEMPOTENCY_ATTRIBUTE as API_IDEMPOTENCY_ATTRIBUTE } from "../../lambdas/producer-api/attributes";
 import { formatProduceSummary, produce, type ProduceOptions } from "../produce";
+import { IDEMPOTENCY_ATTRIBUTE } from "../senders";
 import { drive, fakeHttp, sendingRig, type RigOptions } from "./helpers";
 
 const snsMock = mockClient(SNSClient);
@@ -259,5 +261,31 @@ describe("produce failover", () => {
       .sort((a, b) => a - b);
     expect(delivered).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     expect(result.failBacks).toBe(1);
+  });
+});
+
+describe("produce idempotency keys", () => {
+  it("gives each message a UUID key as a message attribute, the same on every resend", async () => {
+    let calls = 0;
+    snsMock.on(PublishCommand).callsFake(() => {
+      calls += 1;
+      if (calls === 1) throw unavailable();
+      return { MessageId: `m${calls}` };
+    });
+    const { options } = setUp({ count: 2 });
+    await drive(produce(options));
+    const keys = snsMock
+      .commandCalls(PublishCommand)
+      .map((c) => c.args[0].input.MessageAttributes?.[IDEMPOTENCY_ATTRIBUTE]?.StringValue);
+    expect(keys).toHaveLength(3);
+    expect(keys[0]).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
+    expect(keys[1]).toBe(keys[0]); // seq 1 resent
+    expect(keys[2]).not.toBe(keys[0]); // seq 2
+  });
+
+  it("names the attribute as the producer API does", () => {
+    expect(IDEMPOTENCY_ATTRIBUTE).toBe(API_IDEMPOTENCY_ATTRIBUTE);
   });
 });
