@@ -9,15 +9,14 @@ import {
   type MetricDataQuery,
 } from "@aws-sdk/client-cloudwatch";
 import { describeError, isFatalError, UsageError } from "./errors";
+import { TOPIC_NAME_SUFFIX, type QueueRole } from "../config/names";
 import {
   END_TO_END_METRIC,
-  LATENCY_METRICS,
+  LATENCY_METRIC_NAMES,
   METRIC_NAMESPACE,
   ROLE_DIMENSION,
   SERVICE_DIMENSION,
-  TOPIC_NAME_SUFFIX,
-  type LatencyMetric,
-  type QueueRole,
+  type LatencyMetricName,
 } from "./metric-contract";
 import type { StackOutputs } from "./outputs";
 import { formatDuration } from "./parse";
@@ -27,11 +26,19 @@ import { formatTable } from "./format";
 export const STATS = ["p50", "p90", "p99"] as const;
 
 /** Percentiles of every leg of one queue. */
-export type QueueLatency = Readonly<Record<LatencyMetric, Percentiles>>;
+export type QueueLatency = Readonly<Record<LatencyMetricName, Percentiles>>;
 
-/** The service dimension of a stack: `--service`, else `topic_name` without `-topic`. */
+/** Output holding the `service` dimension of the unit's consumer metrics. */
+export const METRIC_SERVICE_OUTPUT = "metric_service_name";
+
+/**
+ * The service dimension of a stack: `--service`, else the stack's `metric_service_name`
+ * output, else (an outputs file written before that output existed) `topic_name` without
+ * `-topic`.
+ */
 export function serviceOf(stack: StackOutputs, override?: string): string {
   if (override) return override;
+  if (stack.has(METRIC_SERVICE_OUTPUT)) return stack.string(METRIC_SERVICE_OUTPUT);
   const topicName = stack.string("topic_name");
   if (!topicName.endsWith(TOPIC_NAME_SUFFIX) || topicName === TOPIC_NAME_SUFFIX) {
     throw new UsageError(
@@ -68,7 +75,7 @@ export function latencyQueries(
   role: QueueRole,
   periodSeconds: number,
 ): MetricDataQuery[] {
-  return LATENCY_METRICS.flatMap((metric, leg) =>
+  return LATENCY_METRIC_NAMES.flatMap((metric, leg) =>
     STATS.map((stat) => ({
       Id: queryId(leg, stat),
       ReturnData: true,
@@ -121,8 +128,8 @@ export async function fetchQueueLatency(
     }
     nextToken = answer.NextToken;
   } while (nextToken);
-  const latency = {} as Record<LatencyMetric, Percentiles>;
-  LATENCY_METRICS.forEach((metric, leg) => {
+  const latency = {} as Record<LatencyMetricName, Percentiles>;
+  LATENCY_METRIC_NAMES.forEach((metric, leg) => {
     latency[metric] = {
       p50: values.get(queryId(leg, "p50")),
       p90: values.get(queryId(leg, "p90")),
@@ -197,7 +204,7 @@ function queueName(queue: { role: QueueRole; region: string }): string {
 export function formatLatencyReport(report: LatencyReport): string {
   const rows: string[][] = [];
   for (const queue of report.queues) {
-    for (const metric of LATENCY_METRICS) {
+    for (const metric of LATENCY_METRIC_NAMES) {
       const p = queue.latency?.[metric] ?? {};
       rows.push([queueName(queue), metric, formatMs(p.p50), formatMs(p.p90), formatMs(p.p99)]);
     }

@@ -14,8 +14,8 @@ import {
   LATENCY_METRICS,
   LatencyMetricName,
   METRIC_NAMESPACE,
-  QueueRole,
 } from "../lambdas/shared/metrics";
+import { QueueRole } from "../config/names";
 
 /** AWS-published metrics the dashboard and alarms read, with the dimensions each needs. */
 export const AWS_METRICS = {

@@ -2,7 +2,8 @@ import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-s
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { Token } from "cdktf";
 import { Construct } from "constructs";
-import { consumerEnvironment, QueueRole } from "../lambdas/shared/metrics";
+import { QueueRole } from "../config/names";
+import { consumerEnvironment } from "../lambdas/consumer/env";
 import {
   CONSUMER_QUEUE_ACTIONS,
   FUNCTION_TIMEOUT_SECONDS,
