@@ -1,15 +1,28 @@
 import { CloudwatchDashboard } from "@cdktf/provider-aws/lib/cloudwatch-dashboard";
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { Construct } from "constructs";
-import { dashboardBody, DashboardModel } from "./dashboard-body";
+import { dashboardBody } from "./dashboard-body";
+import { ProducerApi } from "./producer-api";
+import { RegionalProviders } from "./providers";
+import { UnitQueue } from "./unit-queue";
 
 export interface LatencyDashboardProps {
-  /** Provider of the home region; widgets read metrics from every region of the unit. */
-  readonly provider: AwsProvider;
+  /** The providers of the unit; the dashboard lives in the home region's. */
+  readonly providers: RegionalProviders;
   /** Physical name of the dashboard. */
   readonly name: string;
-  /** The unit's resources, by name (references to the stack's resources). */
-  readonly model: DashboardModel;
+  /** Stack name, e.g. `primary`. */
+  readonly stack: string;
+  /** `<prefix>-<stack>`: the `service` dimension of the unit's metrics. */
+  readonly unitName: string;
+  /** Home region of the unit; widgets read metrics from every region of the unit. */
+  readonly homeRegion: string;
+  /** The unit's topic. */
+  readonly topic: SnsTopic;
+  /** The unit's queues, active first. */
+  readonly queues: readonly UnitQueue[];
+  /** The unit's producer API. */
+  readonly api: ProducerApi;
 }
 
 /**
@@ -25,11 +38,11 @@ export class LatencyDashboard extends Construct {
 
   constructor(scope: Construct, id: string, props: LatencyDashboardProps) {
     super(scope, id);
-    const region = props.model.homeRegion;
+    const region = props.homeRegion;
     this.dashboard = new CloudwatchDashboard(this, "dashboard", {
-      provider: props.provider,
+      provider: props.providers.forRegion(region),
       dashboardName: props.name,
-      dashboardBody: JSON.stringify(dashboardBody(props.model)),
+      dashboardBody: JSON.stringify(dashboardBody(props)),
     });
     this.url = `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards/dashboard/${this.dashboard.dashboardName}`;
   }
