@@ -8,19 +8,12 @@ import {
   parseAttributes,
   type SnsAttributes,
 } from "./attributes";
+import { ROUTES, type RouteName, type RoutePath } from "./routes";
 
 /** Largest message SNS accepts: 256 KiB, message body and attributes together. */
 export const MAX_MESSAGE_BYTES = 262_144;
 /** Body field holding the producer's timestamp, epoch milliseconds. */
 export const RECORDED_AT_FIELD = "recorded_at";
-
-/** The routes the API serves, path -> the one method allowed on it. */
-export const ROUTES = {
-  "/messages": { method: "POST", name: "publish" },
-  "/health": { method: "GET", name: "health" },
-} as const;
-
-export type RouteName = (typeof ROUTES)[keyof typeof ROUTES]["name"];
 
 export type RouteResult =
   | { readonly ok: true; readonly route: RouteName }
@@ -65,7 +58,7 @@ export function resolveRoute(
 ): RouteResult {
   const path = routePath(event);
   const route = Object.prototype.hasOwnProperty.call(ROUTES, path)
-    ? ROUTES[path as keyof typeof ROUTES]
+    ? ROUTES[path as RoutePath]
     : undefined;
   if (route === undefined) {
     return { ok: false, status: 404, message: "No such route: use POST /messages or GET /health" };
