@@ -180,6 +180,22 @@ describe("latency report", () => {
     expect(text).not.toMatch(/NaN|undefined/);
   });
 
+  it("says there is no data for the window instead of printing a table of -", async () => {
+    cwMock.on(GetMetricDataCommand).resolves({ MetricDataResults: [] });
+    const report = await readLatency({
+      stack: file.stack("primary"),
+      service: "fanout-primary",
+      sinceMs: 5 * 60_000,
+      cloudWatch: (region) => testClients().cloudWatch(region),
+    });
+    expect(formatLatencyReport(report).split("\n")).toEqual([
+      "latency of stack primary (service fanout-primary), last 5m, in ms",
+      "active us-east-1: no data for the last 5m",
+      "replica us-west-2: no data for the last 5m",
+      "replica eu-west-1: no data for the last 5m",
+    ]);
+  });
+
   it("follows NextToken pages", async () => {
     cwMock
       .on(GetMetricDataCommand)
