@@ -55,12 +55,17 @@ export const AWS_METRICS = {
 
 /** What the dashboard shows: one unit, its queues (active first) and its API. */
 export interface DashboardModel {
+  /** Stack name, e.g. `primary`. */
   readonly stack: string;
   /** `<prefix>-<stack>`: the `service` dimension of the unit's metrics. */
   readonly unitName: string;
+  /** Home region of the unit; widgets read metrics from every region of the unit. */
   readonly homeRegion: string;
+  /** The unit's topic. */
   readonly topic: SnsTopic;
+  /** The unit's queues, active first. */
   readonly queues: readonly UnitQueue[];
+  /** The unit's producer API. */
   readonly api: ProducerApi;
 }
 

@@ -1,28 +1,14 @@
 import { CloudwatchDashboard } from "@cdktf/provider-aws/lib/cloudwatch-dashboard";
-import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { Construct } from "constructs";
-import { dashboardBody } from "./dashboard-body";
-import { ProducerApi } from "./producer-api";
+import { dashboardBody, DashboardModel } from "./dashboard-body";
 import { RegionalProviders } from "./providers";
-import { UnitQueue } from "./unit-queue";
 
-export interface LatencyDashboardProps {
+/** The unit the dashboard shows (see {@link DashboardModel}), where it lives and its name. */
+export interface LatencyDashboardProps extends DashboardModel {
   /** The providers of the unit; the dashboard lives in the home region's. */
   readonly providers: RegionalProviders;
   /** Physical name of the dashboard. */
   readonly name: string;
-  /** Stack name, e.g. `primary`. */
-  readonly stack: string;
-  /** `<prefix>-<stack>`: the `service` dimension of the unit's metrics. */
-  readonly unitName: string;
-  /** Home region of the unit; widgets read metrics from every region of the unit. */
-  readonly homeRegion: string;
-  /** The unit's topic. */
-  readonly topic: SnsTopic;
-  /** The unit's queues, active first. */
-  readonly queues: readonly UnitQueue[];
-  /** The unit's producer API. */
-  readonly api: ProducerApi;
 }
 
 /**
