@@ -12,7 +12,7 @@ import {
   stableSourcePath,
 } from "../constructs/bundling";
 import { unzipSync } from "fflate";
-import { consumerEnvironment } from "../lambdas/shared/metrics";
+import { consumerEnvironment } from "../lambdas/consumer/env";
 
 const CONSUMER = "lambdas/consumer/index.ts";
 const MAX_CONSUMER_BYTES = 60 * 1024;

@@ -2,7 +2,7 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { Testing, TerraformStack } from "cdktf";
 import { QueueConsumer } from "../constructs/queue-consumer";
-import { CONSUMER_ENV, consumerEnvironment } from "../lambdas/shared/metrics";
+import { CONSUMER_ENV, consumerEnvironment } from "../lambdas/consumer/env";
 import {
   defaultConfig,
   ref,

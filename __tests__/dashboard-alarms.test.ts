@@ -14,8 +14,8 @@ import {
   FAILURE_REASONS,
   LATENCY_METRIC_NAMES,
   METRIC_NAMESPACE,
-  QueueRole,
 } from "../lambdas/shared/metrics";
+import { QueueRole } from "../config/names";
 import {
   defaultConfig,
   ref,

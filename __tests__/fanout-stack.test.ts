@@ -188,6 +188,7 @@ describe.each(config.units.map((u) => [u.stack, u] as const))("stack %s", (name,
     expect(Object.keys(json.output).sort()).toEqual(
       [
         "region",
+        "metric_service_name",
         "topic_arn",
         "topic_name",
         "active_queue_url",
@@ -209,6 +210,7 @@ describe.each(config.units.map((u) => [u.stack, u] as const))("stack %s", (name,
       ].sort(),
     );
     expect(json.output.region.value).toBe(home);
+    expect(json.output.metric_service_name.value).toBe(unit.names.unit);
     expect(json.output.topic_arn.value).toBe(topicArn);
     expect(json.output.active_queue_url.value).toBe(
       ref("aws_sqs_queue", queueId(active.queue), "url"),

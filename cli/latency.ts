@@ -9,15 +9,14 @@ import {
   type MetricDataQuery,
 } from "@aws-sdk/client-cloudwatch";
 import { describeError, isFatalError, UsageError } from "./errors";
+import { TOPIC_NAME_SUFFIX, type QueueRole } from "../config/names";
 import {
   END_TO_END_METRIC,
-  LATENCY_METRICS,
+  LATENCY_METRIC_NAMES,
   METRIC_NAMESPACE,
   ROLE_DIMENSION,
   SERVICE_DIMENSION,
-  TOPIC_NAME_SUFFIX,
-  type LatencyMetric,
-  type QueueRole,
+  type LatencyMetricName,
 } from "./metric-contract";
 import type { StackOutputs } from "./outputs";
 import { formatDuration } from "./parse";
@@ -27,11 +26,19 @@ import { formatTable } from "./format";
 export const STATS = ["p50", "p90", "p99"] as const;
 
 /** Percentiles of every leg of one queue. */
-export type QueueLatency = Readonly<Record<LatencyMetric, Percentiles>>;
+export type QueueLatency = Readonly<Record<LatencyMetricName, Percentiles>>;
 
-/** The service dimension of a stack: `--service`, else `topic_name` without `-topic`. */
+/** Output holding the `service` dimension of the unit's consumer metrics. */
+export const METRIC_SERVICE_OUTPUT = "metric_service_name";
+
+/**
+ * The service dimension of a stack: `--service`, else the stack's `metric_service_name`
+ * output, else (an outputs file written before that output existed) `topic_name` without
+ * `-topic`.
+ */
 export function serviceOf(stack: StackOutputs, override?: string): string {
   if (override) return override;
+  if (stack.has(METRIC_SERVICE_OUTPUT)) return stack.string(METRIC_SERVICE_OUTPUT);
   const topicName = stack.string("topic_name");
   if (!topicName.endsWith(TOPIC_NAME_SUFFIX) || topicName === TOPIC_NAME_SUFFIX) {
     throw new UsageError(
@@ -68,7 +75,7 @@ export function latencyQueries(
   role: QueueRole,
   periodSeconds: number,
 ): MetricDataQuery[] {
-  return LATENCY_METRICS.flatMap((metric, leg) =>
+  return LATENCY_METRIC_NAMES.flatMap((metric, leg) =>
     STATS.map((stat) => ({
       Id: queryId(leg, stat),
       ReturnData: true,
@@ -121,8 +128,8 @@ export async function fetchQueueLatency(
     }
     nextToken = answer.NextToken;
   } while (nextToken);
-  const latency = {} as Record<LatencyMetric, Percentiles>;
-  LATENCY_METRICS.forEach((metric, leg) => {
+  const latency = {} as Record<LatencyMetricName, Percentiles>;
+  LATENCY_METRIC_NAMES.forEach((metric, leg) => {
     latency[metric] = {
       p50: values.get(queryId(leg, "p50")),
       p90: values.get(queryId(leg, "p90")),
@@ -194,34 +201,63 @@ function queueName(queue: { role: QueueRole; region: string }): string {
   return `${queue.role} ${queue.region}`;
 }
 
-export function formatLatencyReport(report: LatencyReport): string {
-  const rows: string[][] = [];
-  for (const queue of report.queues) {
-    for (const metric of LATENCY_METRICS) {
+/** Whether any leg of a queue has any percentile in the window. */
+function hasData(latency: QueueLatency | undefined): latency is QueueLatency {
+  return (
+    latency !== undefined &&
+    LATENCY_METRIC_NAMES.some((metric) =>
+      Object.values(latency[metric]).some((v) => v !== undefined),
+    )
+  );
+}
+
+function legRows(queues: readonly QueueReport[]): string[][] {
+  return queues.flatMap((queue) =>
+    LATENCY_METRIC_NAMES.map((metric) => {
       const p = queue.latency?.[metric] ?? {};
-      rows.push([queueName(queue), metric, formatMs(p.p50), formatMs(p.p90), formatMs(p.p99)]);
-    }
-  }
+      return [queueName(queue), metric, formatMs(p.p50), formatMs(p.p90), formatMs(p.p99)];
+    }),
+  );
+}
+
+function lagRows(active: QueueReport | undefined, replicas: readonly QueueReport[]): string[][] {
+  const activeLatency = active?.latency;
+  if (!hasData(activeLatency)) return [];
+  return replicas.flatMap((replica) => {
+    if (!hasData(replica.latency)) return [];
+    const lag = crossRegionLag(activeLatency, replica.latency);
+    return [[queueName(replica), formatMs(lag.p50), formatMs(lag.p90), formatMs(lag.p99)]];
+  });
+}
+
+/**
+ * The report as text: the legs of every queue with data, the cross-region lag of every replica
+ * with data, then one line per queue that has no data in the window or could not be read.
+ */
+export function formatLatencyReport(report: LatencyReport): string {
+  const window = formatDuration(report.sinceMs);
+  const withData = report.queues.filter((q) => hasData(q.latency));
   const lines = [
-    `latency of stack ${report.stack} (service ${report.service}), last ${formatDuration(report.sinceMs)}, in ms`,
-    formatTable(["queue", "leg", "p50", "p90", "p99"], rows, [2, 3, 4]),
+    `latency of stack ${report.stack} (service ${report.service}), last ${window}, in ms`,
   ];
-  const active = report.queues.find((q) => q.role === "active");
-  const replicas = report.queues.filter((q) => q.role === "replica");
-  if (replicas.length > 0) {
-    const lagRows = replicas.map((replica) => {
-      const lag =
-        active?.latency && replica.latency ? crossRegionLag(active.latency, replica.latency) : {};
-      return [queueName(replica), formatMs(lag.p50), formatMs(lag.p90), formatMs(lag.p99)];
-    });
+  if (withData.length > 0) {
+    lines.push(formatTable(["queue", "leg", "p50", "p90", "p99"], legRows(withData), [2, 3, 4]));
+  }
+  const lag = lagRows(
+    report.queues.find((q) => q.role === "active"),
+    report.queues.filter((q) => q.role === "replica"),
+  );
+  if (lag.length > 0) {
     lines.push(
       "",
       `cross-region lag: replica ${END_TO_END_METRIC} minus active ${END_TO_END_METRIC}, in ms`,
-      formatTable(["queue", "p50", "p90", "p99"], lagRows, [1, 2, 3]),
+      formatTable(["queue", "p50", "p90", "p99"], lag, [1, 2, 3]),
     );
   }
   for (const queue of report.queues) {
     if (queue.error) lines.push(`${queueName(queue)}: metrics not read: ${queue.error}`);
+    else if (!hasData(queue.latency))
+      lines.push(`${queueName(queue)}: no data for the last ${window}`);
   }
   return lines.join("\n");
 }

@@ -11,6 +11,7 @@
  *   region down and bring it back (`fanout drill` uses it).
  */
 import { readFileSync } from "node:fs";
+import type { QueueRole } from "../config/names";
 import { UsageError } from "./errors";
 
 /** Default path of the outputs file, relative to the current directory. */
@@ -230,7 +231,7 @@ export function regionOfQueueUrl(url: string, fallback: string): string {
 /** One queue of a stack's fan-out, with its DLQs. */
 export interface QueueInfo {
   /** `active` (the home region's queue) or `replica`. */
-  readonly role: "active" | "replica";
+  readonly role: QueueRole;
   /** Region the queue lives in. */
   readonly region: string;
   readonly url: string;

@@ -7,6 +7,7 @@ import {
   type QueueAttributeName,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
+import type { QueueRole } from "../config/names";
 import { describeError, isFatalError } from "./errors";
 import { checkHealth, type HealthAnswer } from "./health";
 import type { HttpClient } from "./http";
@@ -20,7 +21,7 @@ export type Depth =
   | { readonly error: string };
 
 export interface QueueStatus {
-  readonly role: "active" | "replica";
+  readonly role: QueueRole;
   readonly region: string;
   readonly queue: Depth;
   readonly dlq: Depth;

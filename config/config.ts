@@ -4,7 +4,6 @@
  * Layers, last wins: the defaults in `settings.ts`, `context.fanout` in cdktf.json, then
  * `FANOUT_*` environment variables. A bad value throws a one-line `ConfigError`.
  */
-import { VISIBILITY_TIMEOUT_FACTOR } from "../constructs/defaults";
 import { allNames, nameProblem, unitNames, UnitNames } from "./names";
 import {
   ConfigError,
@@ -14,6 +13,7 @@ import {
   Setting,
   SETTINGS,
   Settings,
+  VISIBILITY_TIMEOUT_FACTOR,
 } from "./settings";
 
 export { ConfigError } from "./settings";

@@ -6,9 +6,21 @@
  * construct is built, so a long prefix fails synth with one line instead of failing apply.
  */
 
-import type { QueueRole } from "../lambdas/shared/metrics";
+/**
+ * Role of a queue in a fan-out unit. `active`: the queue in the topic's home region;
+ * `replica`: a copy in another region. (Lambda code imports this type only: bundles hold
+ * nothing from outside `lambdas/`.)
+ */
+export type QueueRole = "active" | "replica";
 
-export type { QueueRole };
+/**
+ * Id of a queue within its unit: `active`, or `replica-<region>`. It is the construct scope of
+ * the queue and everything built around it, and the middle of the names of the queue's alarms.
+ * Changing it replaces the resources.
+ */
+export function queueId(role: QueueRole, region: string): string {
+  return role === "active" ? "active" : `replica-${region}`;
+}
 
 /** AWS limits on the physical names this project creates. */
 export const NAME_LIMITS = {
@@ -26,9 +38,14 @@ export type NameKind = keyof typeof NAME_LIMITS;
 /** Characters allowed in every physical name (log group names add `/`). */
 export const NAME_PATTERN = /^[A-Za-z0-9_-]+$/;
 
+/** Ending of a unit's topic name: the topic of unit `fanout-primary` is `fanout-primary-topic`. */
+export const TOPIC_NAME_SUFFIX = "-topic";
+
 /** The names of one queue and everything that hangs off it. */
 export interface QueueNames {
   readonly role: QueueRole;
+  /** {@link queueId}: `active` or `replica-<region>`. */
+  readonly id: string;
   /** Region the queue lives in. */
   readonly region: string;
   readonly queue: string;
@@ -67,10 +84,12 @@ export function unitNames(
 ): UnitNames {
   const unit = `${prefix}-${stack}`;
   const queueNames = (role: QueueRole, region: string): QueueNames => {
-    const queue = role === "active" ? `${unit}-active` : `${unit}-replica-${region}`;
+    const id = queueId(role, region);
+    const queue = `${unit}-${id}`;
     const consumerFunction = `${queue}-consumer`;
     return {
       role,
+      id,
       region,
       queue,
       deadLetterQueue: `${queue}-dlq`,
@@ -82,7 +101,7 @@ export function unitNames(
   const apiFunction = `${unit}-api`;
   return {
     unit,
-    topic: `${unit}-topic`,
+    topic: `${unit}${TOPIC_NAME_SUFFIX}`,
     queues: [
       queueNames("active", homeRegion),
       ...regions.filter((r) => r !== homeRegion).map((r) => queueNames("replica", r)),

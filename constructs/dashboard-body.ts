@@ -4,7 +4,9 @@
  * Every custom metric comes from the metric contract (`lambdas/shared/metrics.ts`), every AWS
  * metric from `AWS_METRICS` below, and every dimension value from the resources the stack
  * created (Terraform references at synth), so the dashboard cannot drift from what is emitted.
+ * One function per section of the dashboard, each adding its widgets to the grid in order.
  */
+import type { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import {
   consumerDimensions,
   FAILED_RECORDS_METRIC,
@@ -14,8 +16,9 @@ import {
   LATENCY_METRICS,
   LatencyMetricName,
   METRIC_NAMESPACE,
-  QueueRole,
 } from "../lambdas/shared/metrics";
+import type { ProducerApi } from "./producer-api";
+import type { UnitQueue } from "./unit-queue";
 
 /** AWS-published metrics the dashboard and alarms read, with the dimensions each needs. */
 export const AWS_METRICS = {
@@ -50,26 +53,20 @@ export const AWS_METRICS = {
   },
 } as const;
 
-/** One queue of the unit, by the names of what hangs off it. */
-export interface DashboardQueue {
-  readonly role: QueueRole;
-  readonly region: string;
-  readonly queueName: string;
-  readonly deadLetterQueueName: string;
-  readonly deliveryDeadLetterQueueName: string;
-  readonly consumerFunctionName: string;
-}
-
 /** What the dashboard shows: one unit, its queues (active first) and its API. */
 export interface DashboardModel {
+  /** Stack name, e.g. `primary`. */
   readonly stack: string;
   /** `<prefix>-<stack>`: the `service` dimension of the unit's metrics. */
   readonly unitName: string;
+  /** Home region of the unit; widgets read metrics from every region of the unit. */
   readonly homeRegion: string;
-  readonly topicName: string;
-  readonly queues: readonly DashboardQueue[];
-  readonly apiName: string;
-  readonly apiStage: string;
+  /** The unit's topic. */
+  readonly topic: SnsTopic;
+  /** The unit's queues, active first. */
+  readonly queues: readonly UnitQueue[];
+  /** The unit's producer API. */
+  readonly api: ProducerApi;
 }
 
 /** A metric line: `[namespace, name, dim1, value1, ..., options]` or a math expression. */
@@ -99,7 +96,7 @@ export const STACKED_LEGS: readonly LatencyMetricName[] = LATENCY_METRIC_NAMES.f
   (name) => name !== "EndToEndLatency",
 );
 
-function queueLabel(q: DashboardQueue): string {
+function queueLabel(q: UnitQueue): string {
   return `${q.role} (${q.region})`;
 }
 
@@ -154,7 +151,7 @@ function header(m: DashboardModel): string {
   ].join("\n");
 }
 
-function latencyWidget(m: DashboardModel, q: DashboardQueue, stat: string) {
+function latencyWidget(m: DashboardModel, q: UnitQueue, stat: string) {
   const d = dims(consumerDimensions(m.unitName, q.role));
   return {
     title: `Latency legs ${stat}: ${queueLabel(q)}`,
@@ -213,7 +210,7 @@ function perQueue(
   m: DashboardModel,
   title: string,
   stat: string,
-  line: (q: DashboardQueue) => MetricLine,
+  line: (q: UnitQueue) => MetricLine,
 ): Record<string, unknown> {
   return {
     title,
@@ -226,42 +223,38 @@ function perQueue(
   };
 }
 
-const sqs = (name: string, queueName: string, q: DashboardQueue, label: string): MetricLine => [
+const sqs = (name: string, queueName: string, region: string, label: string): MetricLine => [
   AWS_METRICS.sqs.namespace,
   name,
   "QueueName",
   queueName,
-  { region: q.region, label },
+  { region, label },
 ];
 
-const lambda = (name: string, q: DashboardQueue): MetricLine => [
+const lambda = (name: string, q: UnitQueue): MetricLine => [
   AWS_METRICS.lambda.namespace,
   name,
   "FunctionName",
-  q.consumerFunctionName,
+  q.consumer.function.functionName,
   { region: q.region, label: queueLabel(q) },
 ];
 
-/** Builds the dashboard body: header, latency per queue, lag, throughput, consumers, API. */
-export function dashboardBody(m: DashboardModel): DashboardBody {
-  const grid = new Grid();
-  grid.add(WIDTH, 7, "text", { markdown: header(m) });
-  grid.newRow();
-
-  // Latency legs per queue, p50 beside p99.
+/** Latency legs per queue, p50 beside p99, then the cross-region lag. */
+function latencySection(grid: Grid, m: DashboardModel): void {
   for (const q of m.queues) {
     for (const stat of PERCENTILES) grid.add(12, HEIGHT, "metric", latencyWidget(m, q, stat));
   }
   grid.newRow();
   grid.add(WIDTH, HEIGHT, "metric", lagWidget(m));
-  grid.newRow();
+}
 
-  // Throughput.
+/** What the topic published and delivered, the queues' traffic and depth, the dead letters. */
+function throughputSection(grid: Grid, m: DashboardModel): void {
   const topic = (name: string): MetricLine => [
     AWS_METRICS.sns.namespace,
     name,
     "TopicName",
-    m.topicName,
+    m.topic.name,
     { region: m.homeRegion, label: name },
   ];
   grid.add(8, HEIGHT, "metric", {
@@ -276,30 +269,16 @@ export function dashboardBody(m: DashboardModel): DashboardBody {
       topic("NumberOfNotificationsFailed"),
     ],
   });
-  grid.add(
-    8,
-    HEIGHT,
-    "metric",
-    perQueue(m, "SQS: messages received", "Sum", (q) =>
-      sqs("NumberOfMessagesReceived", q.queueName, q, queueLabel(q)),
-    ),
-  );
-  grid.add(
-    8,
-    HEIGHT,
-    "metric",
-    perQueue(m, "SQS: visible messages", "Maximum", (q) =>
-      sqs("ApproximateNumberOfMessagesVisible", q.queueName, q, queueLabel(q)),
-    ),
-  );
-  grid.add(
-    12,
-    HEIGHT,
-    "metric",
-    perQueue(m, "SQS: age of oldest message (s)", "Maximum", (q) =>
-      sqs("ApproximateAgeOfOldestMessage", q.queueName, q, queueLabel(q)),
-    ),
-  );
+  const queueWidget = (width: number, title: string, stat: string, metric: string) =>
+    grid.add(
+      width,
+      HEIGHT,
+      "metric",
+      perQueue(m, title, stat, (q) => sqs(metric, q.queue.name, q.region, queueLabel(q))),
+    );
+  queueWidget(8, "SQS: messages received", "Sum", "NumberOfMessagesReceived");
+  queueWidget(8, "SQS: visible messages", "Maximum", "ApproximateNumberOfMessagesVisible");
+  queueWidget(12, "SQS: age of oldest message (s)", "Maximum", "ApproximateAgeOfOldestMessage");
   grid.add(12, HEIGHT, "metric", {
     title: "Dead-letter queues: visible messages (should be 0)",
     region: m.homeRegion,
@@ -307,18 +286,24 @@ export function dashboardBody(m: DashboardModel): DashboardBody {
     stat: "Maximum",
     period: 60,
     metrics: m.queues.flatMap((q) => [
-      sqs("ApproximateNumberOfMessagesVisible", q.deadLetterQueueName, q, `${queueLabel(q)} DLQ`),
       sqs(
         "ApproximateNumberOfMessagesVisible",
-        q.deliveryDeadLetterQueueName,
-        { ...q, region: m.homeRegion },
+        q.deadLetterQueue.name,
+        q.region,
+        `${queueLabel(q)} DLQ`,
+      ),
+      sqs(
+        "ApproximateNumberOfMessagesVisible",
+        q.deliveryDeadLetterQueue.name,
+        m.homeRegion,
         `${queueLabel(q)} delivery DLQ`,
       ),
     ]),
   });
-  grid.newRow();
+}
 
-  // Consumer health.
+/** The consumers' invocations, errors, throttles and duration, and failed records by reason. */
+function consumerSection(grid: Grid, m: DashboardModel): void {
   for (const [name, stat] of [
     ["Invocations", "Sum"],
     ["Errors", "Sum"],
@@ -350,16 +335,17 @@ export function dashboardBody(m: DashboardModel): DashboardBody {
       ]),
     });
   }
-  grid.newRow();
+}
 
-  // Producer API.
+/** The producer API's requests, errors and latency. */
+function apiSection(grid: Grid, m: DashboardModel): void {
   const api = (name: string, stat: string, label = name): MetricLine => [
     AWS_METRICS.apiGateway.namespace,
     name,
     "ApiName",
-    m.apiName,
+    m.api.api.name,
     "Stage",
-    m.apiStage,
+    m.api.stage.stageName,
     { stat, label },
   ];
   grid.add(12, HEIGHT, "metric", {
@@ -376,5 +362,15 @@ export function dashboardBody(m: DashboardModel): DashboardBody {
     period: 60,
     metrics: [api("Latency", "p50", "p50"), api("Latency", "p99", "p99")],
   });
+}
+
+/** Builds the dashboard body: header, latency per queue, lag, throughput, consumers, API. */
+export function dashboardBody(m: DashboardModel): DashboardBody {
+  const grid = new Grid();
+  grid.add(WIDTH, 7, "text", { markdown: header(m) });
+  for (const section of [latencySection, throughputSection, consumerSection, apiSection]) {
+    grid.newRow();
+    section(grid, m);
+  }
   return { widgets: grid.widgets };
 }

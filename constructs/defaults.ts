@@ -1,7 +1,11 @@
 /**
  * Secure defaults of the constructs, in one place. Props override them; values a construct
- * requires to work (e.g. SSE-SQS on queues SNS writes to) are not overridable.
+ * requires to work (e.g. SSE-SQS on queues SNS writes to) are not overridable. A default that
+ * is also a user setting is the setting's default (`config/settings.ts`), not a copy of it.
  */
+import { SETTINGS } from "../config/settings";
+
+export { VISIBILITY_TIMEOUT_FACTOR } from "../config/settings";
 
 /** SNS server-side encryption with the AWS-managed key: publishers in the account need no KMS grant. */
 export const TOPIC_KMS_KEY = "alias/aws/sns";
@@ -15,14 +19,14 @@ export const TOPIC_SIGNATURE_VERSION = 2;
  */
 export const QUEUE_SSE_SQS = true;
 
-/** Default retention of a queue, in seconds (4 days, the SQS default). */
-export const QUEUE_RETENTION_SECONDS = 4 * 86_400;
+/** Default retention of a queue, in seconds: the active queue's (4 days, the SQS default). */
+export const QUEUE_RETENTION_SECONDS = SETTINGS.activeRetentionSeconds.default;
 
 /** Default retention of a dead-letter queue, in seconds (14 days, the SQS maximum). */
-export const DEAD_LETTER_RETENTION_SECONDS = 14 * 86_400;
+export const DEAD_LETTER_RETENTION_SECONDS = SETTINGS.deadLetterRetentionSeconds.default;
 
 /** Default receives before a message moves to the dead-letter queue. */
-export const MAX_RECEIVE_COUNT = 5;
+export const MAX_RECEIVE_COUNT = SETTINGS.maxReceiveCount.default;
 
 /** Default visibility timeout of a queue, in seconds (the SQS default). */
 export const VISIBILITY_TIMEOUT_SECONDS = 30;
@@ -46,17 +50,23 @@ export const FUNCTION_RUNTIME = "nodejs22.x";
 /** Lambda architecture of every function: Graviton, cheaper per GB-second. */
 export const FUNCTION_ARCHITECTURE = "arm64";
 
-/** Default function timeout, in seconds. */
-export const FUNCTION_TIMEOUT_SECONDS = 30;
+/** Default function timeout, in seconds: the consumer's (30 s). */
+export const FUNCTION_TIMEOUT_SECONDS = SETTINGS.consumerTimeoutSeconds.default;
 
-/** Default function memory, in MB. */
-export const FUNCTION_MEMORY_MB = 256;
+/** Default function memory, in MB: the consumer's (256 MB). */
+export const FUNCTION_MEMORY_MB = SETTINGS.consumerMemoryMb.default;
 
-/** Default retention of a function's log group, in days. */
-export const LOG_RETENTION_DAYS = 14;
+/** Default retention of a function's log group, in days (14). */
+export const LOG_RETENTION_DAYS = SETTINGS.logRetentionDays.default;
 
-/** AWS advises a queue visibility timeout of at least six times the consumer's timeout. */
-export const VISIBILITY_TIMEOUT_FACTOR = 6;
+/** Default records per consumer invocation (10). */
+export const CONSUMER_BATCH_SIZE = SETTINGS.batchSize.default;
+
+/** Default time the SQS poller waits to fill a batch, in seconds (0: lowest latency). */
+export const CONSUMER_BATCHING_WINDOW_SECONDS = SETTINGS.batchingWindowSeconds.default;
+
+/** Default maximum concurrent invocations of a consumer (5). */
+export const CONSUMER_MAX_CONCURRENCY = SETTINGS.maxConcurrency.default;
 
 /** Actions a consumer needs on its queue; GetQueueAttributes is checked by the event source mapping. */
 export const CONSUMER_QUEUE_ACTIONS = [

@@ -1,37 +1,33 @@
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
+import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { Construct } from "constructs";
 import { consumerDimensions, LATENCY_METRICS, METRIC_NAMESPACE } from "../lambdas/shared/metrics";
 import { AlarmTopic } from "./alarm-topic";
-import { AWS_METRICS, DashboardQueue } from "./dashboard-body";
+import { AWS_METRICS } from "./dashboard-body";
 import {
   ALARM_PERIOD_SECONDS,
   ALARM_TREAT_MISSING_DATA,
   STANDBY_AGE_ALARM_RETENTION_SHARE,
 } from "./defaults";
-
-/** One queue of the unit, as the alarms see it: what the dashboard shows, and more. */
-export interface AlarmedQueue extends DashboardQueue {
-  /** False for replicas in active-standby mode: their messages wait on purpose. */
-  readonly drained: boolean;
-  /** Retention of the queue, in seconds. */
-  readonly retentionSeconds: number;
-}
+import { ProducerApi } from "./producer-api";
+import { RegionalProviders } from "./providers";
+import { UnitQueue } from "./unit-queue";
 
 export interface FanoutAlarmsProps {
   /** `<prefix>-<stack>`: prefix of every alarm name and the `service` of the unit's metrics. */
   readonly unitName: string;
   readonly homeRegion: string;
-  /** Provider of each region of the unit. */
-  readonly providers: (region: string) => AwsProvider;
+  /** The providers of the unit: each alarm lives in the region of its metric. */
+  readonly providers: RegionalProviders;
   /** Alarm topic name of each region. */
   readonly topicNames: Readonly<Record<string, string>>;
-  /** The account id, as a reference to a resource of the stack. */
-  readonly accountId: string;
-  readonly fanoutTopicName: string;
-  readonly queues: readonly AlarmedQueue[];
-  readonly apiName: string;
-  readonly apiStage: string;
+  /** The unit's topic; its owner is the account id (no data source asks AWS at plan time). */
+  readonly topic: SnsTopic;
+  /** The unit's queues. */
+  readonly queues: readonly UnitQueue[];
+  /** The unit's producer API. */
+  readonly api: ProducerApi;
   /** Alarm when a drained queue's oldest message is older than this, in seconds. */
   readonly oldestMessageAgeSeconds: number;
   /** Replication-lag alarm threshold: replica end-to-end p99, in ms. */
@@ -85,85 +81,94 @@ export class FanoutAlarms extends Construct {
       Object.entries(props.topicNames).map(([region, name]) => [
         region,
         new AlarmTopic(this, `topic-${region}`, {
-          provider: props.providers(region),
+          provider: props.providers.forRegion(region),
           name,
           alarmNamePrefix: prefix,
-          accountId: props.accountId,
+          accountId: props.topic.owner,
           email: props.email,
         }),
       ]),
     );
 
-    const sqs = (queueName: string) => ({ QueueName: queueName });
-    for (const q of props.queues) {
-      const queueId = q.role === "active" ? "active" : `replica-${q.region}`;
+    for (const q of props.queues) this.addQueueAlarms(props, q);
+    this.addUnitAlarms(props);
+  }
+
+  /** The alarms of one queue: its DLQs, its oldest message, its consumer, a replica's lag. */
+  private addQueueAlarms(props: FanoutAlarmsProps, q: UnitQueue): void {
+    const sqs = (queue: SqsQueue) => ({ QueueName: queue.name });
+    const id = q.names.id;
+    this.add(props, {
+      region: q.region,
+      suffix: `${id}-dlq-depth`,
+      description: `Messages the ${q.role} consumer in ${q.region} gave up on wait in ${q.deadLetterQueue.name}. Inspect, fix, then redrive.`,
+      namespace: AWS_METRICS.sqs.namespace,
+      metricName: "ApproximateNumberOfMessagesVisible",
+      dimensions: sqs(q.deadLetterQueue),
+      statistic: "Maximum",
+      threshold: 0,
+    });
+    this.add(props, {
+      region: props.homeRegion,
+      suffix: `${id}-delivery-dlq-depth`,
+      description: `SNS failed to deliver messages to ${q.queue.name}; they wait in ${q.deliveryDeadLetterQueue.name}. Check the queue policy and the queue, then re-publish.`,
+      namespace: AWS_METRICS.sqs.namespace,
+      metricName: "ApproximateNumberOfMessagesVisible",
+      dimensions: sqs(q.deliveryDeadLetterQueue),
+      statistic: "Maximum",
+      threshold: 0,
+    });
+    const ageThreshold = q.drained
+      ? props.oldestMessageAgeSeconds
+      : Math.floor(q.retentionSeconds * STANDBY_AGE_ALARM_RETENTION_SHARE);
+    this.add(props, {
+      region: q.region,
+      suffix: `${id}-oldest-message-age`,
+      description: q.drained
+        ? `The oldest message in ${q.queue.name} waits longer than ${ageThreshold} s: its consumer is stuck, failing or too slow.`
+        : `The standby replica ${q.queue.name} holds a message for 80% of its retention: fail over or drain it before messages expire.`,
+      namespace: AWS_METRICS.sqs.namespace,
+      metricName: "ApproximateAgeOfOldestMessage",
+      dimensions: sqs(q.queue),
+      statistic: "Maximum",
+      threshold: ageThreshold,
+    });
+    const functionName = q.consumer.function.functionName;
+    this.add(props, {
+      region: q.region,
+      suffix: `${id}-consumer-errors`,
+      description: `The consumer ${functionName} failed invocations (not single bad records, which go to batchItemFailures). Read its log group.`,
+      namespace: AWS_METRICS.lambda.namespace,
+      metricName: "Errors",
+      dimensions: { FunctionName: functionName },
+      statistic: "Sum",
+      threshold: 0,
+    });
+    if (q.role === "replica") {
       this.add(props, {
         region: q.region,
-        suffix: `${queueId}-dlq-depth`,
-        description: `Messages the ${q.role} consumer in ${q.region} gave up on wait in ${q.deadLetterQueueName}. Inspect, fix, then redrive.`,
-        namespace: AWS_METRICS.sqs.namespace,
-        metricName: "ApproximateNumberOfMessagesVisible",
-        dimensions: sqs(q.deadLetterQueueName),
-        statistic: "Maximum",
-        threshold: 0,
+        suffix: `${id}-end-to-end-p99`,
+        description: `Replication lag: p99 end-to-end latency of the replica in ${q.region} above ${props.replicaEndToEndP99Ms} ms for 3 periods.`,
+        namespace: METRIC_NAMESPACE,
+        metricName: LATENCY_METRICS.EndToEndLatency.name,
+        dimensions: { ...consumerDimensions(props.unitName, "replica") },
+        extendedStatistic: "p99",
+        threshold: props.replicaEndToEndP99Ms,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 3,
       });
-      this.add(props, {
-        region: props.homeRegion,
-        suffix: `${queueId}-delivery-dlq-depth`,
-        description: `SNS failed to deliver messages to ${q.queueName}; they wait in ${q.deliveryDeadLetterQueueName}. Check the queue policy and the queue, then re-publish.`,
-        namespace: AWS_METRICS.sqs.namespace,
-        metricName: "ApproximateNumberOfMessagesVisible",
-        dimensions: sqs(q.deliveryDeadLetterQueueName),
-        statistic: "Maximum",
-        threshold: 0,
-      });
-      const ageThreshold = q.drained
-        ? props.oldestMessageAgeSeconds
-        : Math.floor(q.retentionSeconds * STANDBY_AGE_ALARM_RETENTION_SHARE);
-      this.add(props, {
-        region: q.region,
-        suffix: `${queueId}-oldest-message-age`,
-        description: q.drained
-          ? `The oldest message in ${q.queueName} waits longer than ${ageThreshold} s: its consumer is stuck, failing or too slow.`
-          : `The standby replica ${q.queueName} holds a message for 80% of its retention: fail over or drain it before messages expire.`,
-        namespace: AWS_METRICS.sqs.namespace,
-        metricName: "ApproximateAgeOfOldestMessage",
-        dimensions: sqs(q.queueName),
-        statistic: "Maximum",
-        threshold: ageThreshold,
-      });
-      this.add(props, {
-        region: q.region,
-        suffix: `${queueId}-consumer-errors`,
-        description: `The consumer ${q.consumerFunctionName} failed invocations (not single bad records, which go to batchItemFailures). Read its log group.`,
-        namespace: AWS_METRICS.lambda.namespace,
-        metricName: "Errors",
-        dimensions: { FunctionName: q.consumerFunctionName },
-        statistic: "Sum",
-        threshold: 0,
-      });
-      if (q.role === "replica") {
-        this.add(props, {
-          region: q.region,
-          suffix: `${queueId}-end-to-end-p99`,
-          description: `Replication lag: p99 end-to-end latency of the replica in ${q.region} above ${props.replicaEndToEndP99Ms} ms for 3 periods.`,
-          namespace: METRIC_NAMESPACE,
-          metricName: LATENCY_METRICS.EndToEndLatency.name,
-          dimensions: { ...consumerDimensions(props.unitName, "replica") },
-          extendedStatistic: "p99",
-          threshold: props.replicaEndToEndP99Ms,
-          evaluationPeriods: 3,
-          datapointsToAlarm: 3,
-        });
-      }
     }
+  }
+
+  /** The alarms of the unit as a whole: the topic's failed deliveries, the API's 5XX rate. */
+  private addUnitAlarms(props: FanoutAlarmsProps): void {
     this.add(props, {
       region: props.homeRegion,
       suffix: "topic-notifications-failed",
-      description: `SNS failed deliveries from ${props.fanoutTopicName} (they are retried, then land in the subscription DLQs).`,
+      description: `SNS failed deliveries from ${props.topic.name} (they are retried, then land in the subscription DLQs).`,
       namespace: AWS_METRICS.sns.namespace,
       metricName: "NumberOfNotificationsFailed",
-      dimensions: { TopicName: props.fanoutTopicName },
+      dimensions: { TopicName: props.topic.name },
       statistic: "Sum",
       threshold: 0,
     });
@@ -173,7 +178,7 @@ export class FanoutAlarms extends Construct {
       description: `More than ${props.api5xxPercent}% of producer API requests answered 5XX in 2 of 3 periods. Read the API function's log group; 502s carry SNS's error.`,
       namespace: AWS_METRICS.apiGateway.namespace,
       metricName: "5XXError",
-      dimensions: { ApiName: props.apiName, Stage: props.apiStage },
+      dimensions: { ApiName: props.api.api.name, Stage: props.api.stage.stageName },
       // 5XXError averages to the share of requests that failed.
       statistic: "Average",
       threshold: props.api5xxPercent / 100,
@@ -187,7 +192,7 @@ export class FanoutAlarms extends Construct {
     if (topic === undefined) throw new Error(`No alarm topic for region ${spec.region}`);
     this.alarms.push(
       new CloudwatchMetricAlarm(this, spec.suffix, {
-        provider: props.providers(spec.region),
+        provider: props.providers.forRegion(spec.region),
         alarmName: `${props.unitName}-${spec.suffix}`,
         alarmDescription: spec.description,
         namespace: spec.namespace,

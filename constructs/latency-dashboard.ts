@@ -1,15 +1,14 @@
 import { CloudwatchDashboard } from "@cdktf/provider-aws/lib/cloudwatch-dashboard";
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { Construct } from "constructs";
 import { dashboardBody, DashboardModel } from "./dashboard-body";
+import { RegionalProviders } from "./providers";
 
-export interface LatencyDashboardProps {
-  /** Provider of the home region; widgets read metrics from every region of the unit. */
-  readonly provider: AwsProvider;
+/** The unit the dashboard shows (see {@link DashboardModel}), where it lives and its name. */
+export interface LatencyDashboardProps extends DashboardModel {
+  /** The providers of the unit; the dashboard lives in the home region's. */
+  readonly providers: RegionalProviders;
   /** Physical name of the dashboard. */
   readonly name: string;
-  /** The unit's resources, by name (references to the stack's resources). */
-  readonly model: DashboardModel;
 }
 
 /**
@@ -25,11 +24,11 @@ export class LatencyDashboard extends Construct {
 
   constructor(scope: Construct, id: string, props: LatencyDashboardProps) {
     super(scope, id);
-    const region = props.model.homeRegion;
+    const region = props.homeRegion;
     this.dashboard = new CloudwatchDashboard(this, "dashboard", {
-      provider: props.provider,
+      provider: props.providers.forRegion(region),
       dashboardName: props.name,
-      dashboardBody: JSON.stringify(dashboardBody(props.model)),
+      dashboardBody: JSON.stringify(dashboardBody(props)),
     });
     this.url = `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards/dashboard/${this.dashboard.dashboardName}`;
   }

@@ -10,6 +10,7 @@ import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { Fn } from "cdktf";
 import { Construct } from "constructs";
 import { producerApiEnvironment } from "../lambdas/producer-api/env";
+import { ROUTES } from "../lambdas/producer-api/routes";
 import { API_STAGE_NAME, API_TIMEOUT_SECONDS } from "./defaults";
 import { NodejsFunction } from "./nodejs-function";
 import { providerOf } from "./providers";
@@ -37,17 +38,12 @@ export interface ProducerApiProps {
   readonly logRetentionDays?: number;
 }
 
-interface Route {
-  readonly path: string;
-  readonly method: string;
-  readonly authorization: "AWS_IAM" | "NONE";
-}
-
-/** The API's routes: producers sign their requests; health checks do not. */
-export const PRODUCER_API_ROUTES: readonly Route[] = [
-  { path: "messages", method: "POST", authorization: "AWS_IAM" },
-  { path: "health", method: "GET", authorization: "NONE" },
-];
+/** The API's routes, from the handler's table: a path part (`messages`), method and authorization. */
+export const PRODUCER_API_ROUTES = Object.entries(ROUTES).map(([path, route]) => ({
+  path: path.replace(/^\//, ""),
+  method: route.method,
+  authorization: route.authorization,
+}));
 
 /**
  * The producers' front door of a fan-out unit: a regional REST API in the topic's region with

@@ -12,6 +12,13 @@ export interface RegionalProvidersProps {
 /**
  * One aliased AWS provider per region (alias = region name, e.g. `aws.us-west-2`), so every
  * resource names the region it lives in and a whole multi-region unit fits one state.
+ *
+ * How providers reach constructs: the stack builds this once and hands it to the constructs
+ * that make up the unit (`UnitQueue`, `LatencyDashboard`, `FanoutAlarms`), which pick the
+ * region they build in; a building block given a region's provider takes it as `provider`
+ * (`FanoutTopic`, `EncryptedQueue`, `NodejsFunction`); one built around an existing resource
+ * builds in that resource's region, with {@link providerOf} (`QueueSubscription` in the
+ * topic's, `QueueConsumer` in the queue's, `ProducerApi` in the topic's).
  */
 export class RegionalProviders extends Construct {
   private readonly byRegion = new Map<string, AwsProvider>();

@@ -2,8 +2,12 @@ import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-s
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { Token } from "cdktf";
 import { Construct } from "constructs";
-import { consumerEnvironment, QueueRole } from "../lambdas/shared/metrics";
+import { QueueRole } from "../config/names";
+import { consumerEnvironment } from "../lambdas/consumer/env";
 import {
+  CONSUMER_BATCH_SIZE,
+  CONSUMER_BATCHING_WINDOW_SECONDS,
+  CONSUMER_MAX_CONCURRENCY,
   CONSUMER_QUEUE_ACTIONS,
   FUNCTION_TIMEOUT_SECONDS,
   VISIBILITY_TIMEOUT_FACTOR,
@@ -34,17 +38,17 @@ export interface QueueConsumerProps {
   readonly enabled?: boolean;
   /**
    * Records per invocation.
-   * @default 10
+   * @default - 10 (the `batchSize` setting's default)
    */
   readonly batchSize?: number;
   /**
    * How long the poller waits to fill a batch, in seconds.
-   * @default 0
+   * @default - 0 (the `batchingWindowSeconds` setting's default)
    */
   readonly batchingWindowSeconds?: number;
   /**
    * Maximum concurrent invocations for this queue (2..1000).
-   * @default 5
+   * @default - 5 (the `maxConcurrency` setting's default)
    */
   readonly maxConcurrency?: number;
   /**
@@ -116,10 +120,11 @@ export class QueueConsumer extends Construct {
       eventSourceArn: queue.arn,
       functionName: this.function.function.arn,
       enabled: props.enabled ?? true,
-      batchSize: props.batchSize ?? 10,
-      maximumBatchingWindowInSeconds: props.batchingWindowSeconds ?? 0,
+      batchSize: props.batchSize ?? CONSUMER_BATCH_SIZE,
+      maximumBatchingWindowInSeconds:
+        props.batchingWindowSeconds ?? CONSUMER_BATCHING_WINDOW_SECONDS,
       functionResponseTypes: ["ReportBatchItemFailures"],
-      scalingConfig: { maximumConcurrency: props.maxConcurrency ?? 5 },
+      scalingConfig: { maximumConcurrency: props.maxConcurrency ?? CONSUMER_MAX_CONCURRENCY },
       // Lambda checks the role's queue permissions when the mapping is created.
       dependsOn: [queueAccess],
     });

@@ -25,7 +25,7 @@ import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { bundleLambda, packageLambda, PROJECT_ROOT } from "../constructs/bundling";
 import { producerApiEnvironment } from "../lambdas/producer-api/env";
-import { consumerEnvironment } from "../lambdas/shared/metrics";
+import { consumerEnvironment } from "../lambdas/consumer/env";
 import { criticalPath } from "../local/critical-path";
 import { down, localDeploymentUnavailable, up } from "../local/lifecycle";
 

@@ -1,37 +1,18 @@
-import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { BackendConfig, FanoutConfig, UnitConfig } from "../config/config";
-import { QueueNames, QueueRole } from "../config/names";
-import { EncryptedQueue } from "../constructs/encrypted-queue";
 import { FanoutAlarms } from "../constructs/fanout-alarms";
 import { FanoutTopic } from "../constructs/fanout-topic";
 import { LatencyDashboard } from "../constructs/latency-dashboard";
-import { NodejsFunction } from "../constructs/nodejs-function";
 import { ProducerApi } from "../constructs/producer-api";
 import { RegionalProviders } from "../constructs/providers";
-import { QueueConsumer } from "../constructs/queue-consumer";
-import { QueueSubscription } from "../constructs/queue-subscription";
+import { UnitQueue } from "../constructs/unit-queue";
 
 export interface FanoutStackProps {
   /** The whole validated configuration. */
   readonly config: FanoutConfig;
   /** The unit this stack holds; its `stack` is the stack id. */
   readonly unit: UnitConfig;
-}
-
-/** One queue of the unit, with everything built around it. */
-export interface UnitQueue {
-  readonly role: QueueRole;
-  readonly region: string;
-  readonly names: QueueNames;
-  readonly queue: SqsQueue;
-  readonly deadLetterQueue: SqsQueue;
-  readonly deliveryDeadLetterQueue: SqsQueue;
-  readonly consumer: NodejsFunction;
-  /** False for replicas in active-standby mode. */
-  readonly drained: boolean;
-  readonly retentionSeconds: number;
 }
 
 /**
@@ -53,122 +34,62 @@ export class FanoutStack extends TerraformStack {
 
   constructor(scope: Construct, props: FanoutStackProps) {
     const { config, unit } = props;
-    super(scope, unit.stack);
-    configureBackend(this, unit.stack, config.backend);
+    const { names, stack, homeRegion } = unit;
+    super(scope, stack);
+    configureBackend(this, stack, config.backend);
 
+    // One aliased provider per configured region.
     const providers = new RegionalProviders(this, "providers", {
       regions: config.regions,
-      defaultTags: { project: config.prefix, stack: unit.stack, "managed-by": "cdktf" },
+      defaultTags: { project: config.prefix, stack, "managed-by": "cdktf" },
     });
 
+    // The topic, in the home region.
     this.topic = new FanoutTopic(this, "topic", {
-      provider: providers.forRegion(unit.homeRegion),
-      name: unit.names.topic,
+      provider: providers.forRegion(homeRegion),
+      name: names.topic,
     });
+    const topic = this.topic.topic;
 
-    this.queues = unit.names.queues.map((names): UnitQueue => {
-      // One scope per queue: `active`, `replica-us-west-2`, ...
-      const scope = new Construct(
-        this,
-        names.role === "active" ? "active" : `replica-${names.region}`,
-      );
-      const retentionSeconds =
-        names.role === "active"
-          ? config.queues.activeRetentionSeconds
-          : config.queues.replicaRetentionSeconds;
-      // In active-standby mode replicas keep their messages until an operator fails over.
-      const drained = !(config.consumer.mode === "active-standby" && names.role === "replica");
-      const queue = new EncryptedQueue(scope, "queue", {
-        provider: providers.forRegion(names.region),
-        name: names.queue,
-        retentionSeconds,
-        visibilityTimeoutSeconds: config.queues.visibilityTimeoutSeconds,
-        deadLetterRetentionSeconds: config.queues.deadLetterRetentionSeconds,
-        maxReceiveCount: config.queues.maxReceiveCount,
-      });
-      const subscription = new QueueSubscription(scope, "subscription", {
-        topic: this.topic.topic,
-        queue: queue.queue,
-        deliveryDeadLetterQueueName: names.deliveryDeadLetterQueue,
-        deliveryDeadLetterRetentionSeconds: config.queues.deadLetterRetentionSeconds,
-      });
-      const consumer = new QueueConsumer(scope, "consumer", {
-        queue: queue.queue,
-        functionName: names.consumerFunction,
-        unitName: unit.names.unit,
-        stack: unit.stack,
-        role: names.role,
-        enabled: drained,
-        batchSize: config.consumer.batchSize,
-        batchingWindowSeconds: config.consumer.batchingWindowSeconds,
-        maxConcurrency: config.consumer.maxConcurrency,
-        timeoutSeconds: config.consumer.timeoutSeconds,
-        memoryMb: config.consumer.memoryMb,
-        logRetentionDays: config.logRetentionDays,
-      });
-      return {
-        role: names.role,
-        region: names.region,
-        names,
-        queue: queue.queue,
-        deadLetterQueue: queue.deadLetterQueue,
-        deliveryDeadLetterQueue: subscription.deliveryDeadLetterQueue,
-        consumer: consumer.function,
-        drained,
-        retentionSeconds,
-      };
-    });
+    // The active queue and one replica per other region, each with its DLQ, subscription
+    // (created in the topic's region), delivery DLQ and consumer (in the queue's region).
+    this.queues = names.queues.map(
+      (queueNames) =>
+        new UnitQueue(this, queueNames.id, {
+          providers,
+          topic,
+          names: queueNames,
+          unitName: names.unit,
+          stack,
+          queues: config.queues,
+          consumer: config.consumer,
+          logRetentionDays: config.logRetentionDays,
+        }),
+    );
 
+    // The producer API, the dashboard and the alarms, in the home region (alarms: in the
+    // region of their metric).
     this.api = new ProducerApi(this, "producer-api", {
-      topic: this.topic.topic,
-      apiName: unit.names.api,
-      functionName: unit.names.apiFunction,
-      stack: unit.stack,
+      topic,
+      apiName: names.api,
+      functionName: names.apiFunction,
+      stack,
       throttleRateLimit: config.api.throttleRateLimit,
       throttleBurstLimit: config.api.throttleBurstLimit,
       logRetentionDays: config.logRetentionDays,
     });
-
-    const byNames = this.queues.map((q) => ({
-      role: q.role,
-      region: q.region,
-      queueName: q.queue.name,
-      deadLetterQueueName: q.deadLetterQueue.name,
-      deliveryDeadLetterQueueName: q.deliveryDeadLetterQueue.name,
-      consumerFunctionName: q.consumer.function.functionName,
-    }));
+    const unitParts = { topic, queues: this.queues, api: this.api, providers, homeRegion };
     this.dashboard = new LatencyDashboard(this, "dashboard", {
-      provider: providers.forRegion(unit.homeRegion),
-      name: unit.names.dashboard,
-      model: {
-        stack: unit.stack,
-        unitName: unit.names.unit,
-        homeRegion: unit.homeRegion,
-        topicName: this.topic.topic.name,
-        queues: byNames,
-        apiName: this.api.api.name,
-        apiStage: this.api.stage.stageName,
-      },
+      ...unitParts,
+      name: names.dashboard,
+      stack,
+      unitName: names.unit,
     });
     this.alarms = new FanoutAlarms(this, "alarms", {
-      unitName: unit.names.unit,
-      homeRegion: unit.homeRegion,
-      providers: (region) => providers.forRegion(region),
-      topicNames: unit.names.alarmTopics,
-      // The account, from a resource of this stack: no data source has to ask AWS at plan time.
-      accountId: this.topic.topic.owner,
-      fanoutTopicName: this.topic.topic.name,
-      queues: byNames.map((q, i) => ({
-        ...q,
-        drained: this.queues[i].drained,
-        retentionSeconds: this.queues[i].retentionSeconds,
-      })),
-      apiName: this.api.api.name,
-      apiStage: this.api.stage.stageName,
-      oldestMessageAgeSeconds: config.alarms.oldestMessageAgeSeconds,
-      replicaEndToEndP99Ms: config.alarms.replicaEndToEndP99Ms,
-      api5xxPercent: config.alarms.api5xxPercent,
-      email: config.alarms.email,
+      ...unitParts,
+      unitName: names.unit,
+      topicNames: names.alarmTopics,
+      ...config.alarms,
     });
 
     this.addOutputs(unit);
@@ -180,6 +101,10 @@ export class FanoutStack extends TerraformStack {
       Object.fromEntries(queues.map((q) => [q.region, value(q)]));
     const outputs: Record<string, { value: unknown; description: string }> = {
       region: { value: unit.homeRegion, description: "Home region of the unit" },
+      metric_service_name: {
+        value: unit.names.unit,
+        description: "Value of the service dimension of the unit's consumer metrics",
+      },
       topic_arn: { value: this.topic.topic.arn, description: "ARN of the fan-out topic" },
       topic_name: { value: this.topic.topic.name, description: "Name of the fan-out topic" },
       active_queue_url: { value: active.queue.url, description: "URL of the active queue" },

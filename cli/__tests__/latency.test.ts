@@ -13,7 +13,7 @@ import {
   readLatency,
   serviceOf,
 } from "../latency";
-import { LATENCY_METRICS } from "../metric-contract";
+import { LATENCY_METRIC_NAMES } from "../metric-contract";
 import { outputsFile, stackOutputs, testClients } from "./helpers";
 
 const cwMock = mockClient(CloudWatchClient);
@@ -47,7 +47,7 @@ function answerFrom(canned: Record<string, Canned>) {
 describe("latency queries", () => {
   it("asks every leg at p50/p90/p99 with the service and role dimensions", () => {
     const queries = latencyQueries("fanout-primary", "replica", 900);
-    expect(queries).toHaveLength(LATENCY_METRICS.length * 3);
+    expect(queries).toHaveLength(LATENCY_METRIC_NAMES.length * 3);
     expect(new Set(queries.map((q) => q.Id)).size).toBe(queries.length);
     expect(queries.every((q) => /^[a-z][a-zA-Z0-9_]*$/.test(q.Id!))).toBe(true);
     expect(queries[0]).toEqual({
@@ -77,6 +77,14 @@ describe("latency queries", () => {
     });
     expect(metricWindow(now, 30_000).periodSeconds).toBe(60);
     expect(metricWindow(now, 90_000).periodSeconds).toBe(120);
+  });
+
+  it("takes the service from the stack's metric_service_name output, --service first", () => {
+    const file = outputsFile({
+      primary: { metric_service_name: "fanout-primary", topic_name: "events" },
+    });
+    expect(serviceOf(file.stack("primary"))).toBe("fanout-primary");
+    expect(serviceOf(file.stack("primary"), "custom")).toBe("custom");
   });
 
   it("derives the service from the topic name, or takes --service", () => {
@@ -170,6 +178,22 @@ describe("latency report", () => {
       "replica eu-west-1: metrics not read: AccessDenied: User is not authorized",
     );
     expect(text).not.toMatch(/NaN|undefined/);
+  });
+
+  it("says there is no data for the window instead of printing a table of -", async () => {
+    cwMock.on(GetMetricDataCommand).resolves({ MetricDataResults: [] });
+    const report = await readLatency({
+      stack: file.stack("primary"),
+      service: "fanout-primary",
+      sinceMs: 5 * 60_000,
+      cloudWatch: (region) => testClients().cloudWatch(region),
+    });
+    expect(formatLatencyReport(report).split("\n")).toEqual([
+      "latency of stack primary (service fanout-primary), last 5m, in ms",
+      "active us-east-1: no data for the last 5m",
+      "replica us-west-2: no data for the last 5m",
+      "replica eu-west-1: no data for the last 5m",
+    ]);
   });
 
   it("follows NextToken pages", async () => {

@@ -1,13 +1,12 @@
+import type { QueueRole } from "../../config/names";
 import {
-  CONSUMER_ENV,
-  DEFAULT_MAX_CLOCK_SKEW_MS,
-  METRIC_NAMESPACE,
-  QUEUE_ROLES,
   consumerDimensions,
   isQueueRole,
+  METRIC_NAMESPACE,
+  QUEUE_ROLES,
   type ConsumerDimensions,
-  type QueueRole,
 } from "../shared/metrics";
+import { CONSUMER_ENV, DEFAULT_MAX_CLOCK_SKEW_MS } from "./env";
 
 /** Consumer settings, read once at init from the environment. */
 export interface ConsumerConfig {

@@ -4,13 +4,14 @@
  * The infrastructure code sets exactly these variables on the function, by importing the names
  * from here, so the handler and the stack cannot drift apart. `AWS_REGION` is set by Lambda.
  */
+import { SERVICE_NAME_ENV, STACK_ENV } from "../shared/env";
 
 /** ARN of the stack's SNS topic, in the function's own region. */
 export const ENV_TOPIC_ARN = "FANOUT_TOPIC_ARN";
 /** Name of the fan-out stack the function belongs to, e.g. `primary`. */
-export const ENV_STACK = "FANOUT_STACK";
+export const ENV_STACK = STACK_ENV;
 /** Service name for the structured logs, e.g. `fanout-primary-api` (read by Powertools too). */
-export const ENV_SERVICE_NAME = "POWERTOOLS_SERVICE_NAME";
+export const ENV_SERVICE_NAME = SERVICE_NAME_ENV;
 /** Region the function runs in; set by the Lambda runtime, never by the stack. */
 export const ENV_REGION = "AWS_REGION";
 

@@ -14,6 +14,7 @@ import {
   recordedAtProblem,
   recordedAtRange,
 } from "../shared/recorded-at";
+import { ROUTES, type RouteName, type RoutePath } from "./routes";
 
 export { RECORDED_AT_FIELD };
 
@@ -41,14 +42,6 @@ export function nestingDepth(value: unknown, limit = Infinity): number {
   }
   return deepest;
 }
-
-/** The routes the API serves, path -> the one method allowed on it. */
-export const ROUTES = {
-  "/messages": { method: "POST", name: "publish" },
-  "/health": { method: "GET", name: "health" },
-} as const;
-
-export type RouteName = (typeof ROUTES)[keyof typeof ROUTES]["name"];
 
 export type RouteResult =
   | { readonly ok: true; readonly route: RouteName }
@@ -93,7 +86,7 @@ export function resolveRoute(
 ): RouteResult {
   const path = routePath(event);
   const route = Object.prototype.hasOwnProperty.call(ROUTES, path)
-    ? ROUTES[path as keyof typeof ROUTES]
+    ? ROUTES[path as RoutePath]
     : undefined;
   if (route === undefined) {
     return { ok: false, status: 404, message: "No such route: use POST /messages or GET /health" };

@@ -1,11 +1,12 @@
 /**
- * The metric contract of the fan-out: namespace, metric names, units, resolutions, dimensions and
- * the consumer's environment variables.
+ * The metric contract of the fan-out: namespace, metric names, units, resolutions and dimensions.
  *
  * The consumer emits through this module and the dashboard and alarms are built from it, so the
  * two cannot drift apart. It holds plain constants, types and functions only (no Powertools
- * runtime import), so infrastructure code can import it at synth time for free.
+ * runtime import), so infrastructure code can import it at synth time for free. Queue roles
+ * are names of the unit, defined in `config/names.ts`.
  */
+import type { QueueRole } from "../../config/names";
 
 /** CloudWatch namespace of every metric the fan-out emits. */
 export const METRIC_NAMESPACE = "SnsSqsMultiRegion";
@@ -186,12 +187,6 @@ export const FAILED_RECORDS_METRIC: MetricDefinition = {
   description: "Records reported in batchItemFailures, by reason.",
 };
 
-/** Role of a queue in a fan-out unit. */
-export const QUEUE_ROLES = ["active", "replica"] as const;
-
-/** `active`: the queue in the topic's home region; `replica`: a copy in another region. */
-export type QueueRole = (typeof QUEUE_ROLES)[number];
-
 /** Dimension holding the fan-out unit name; Powertools names it `service`. */
 export const SERVICE_DIMENSION = "service";
 
@@ -214,9 +209,15 @@ export type FailureReasonDimensions = ConsumerDimensions & {
 
 const DIMENSION_VALUE = /^[A-Za-z0-9_-]{1,255}$/;
 
+/** Every {@link QueueRole}, as a value the consumer can check against; the type keeps it complete. */
+const ROLES: { readonly [R in QueueRole]: true } = { active: true, replica: true };
+
+/** The queue roles, for messages. */
+export const QUEUE_ROLES = Object.keys(ROLES) as readonly QueueRole[];
+
 /** Whether a value is a {@link QueueRole}. */
 export function isQueueRole(value: unknown): value is QueueRole {
-  return QUEUE_ROLES.some((role) => role === value);
+  return typeof value === "string" && Object.prototype.hasOwnProperty.call(ROLES, value);
 }
 
 /**
@@ -258,64 +259,4 @@ export function failureReasonDimensions(
     );
   }
   return { ...consumerDimensions(unitName, role), [REASON_DIMENSION]: reason };
-}
-
-/** Names of the environment variables the consumer reads; infrastructure sets exactly these. */
-export const CONSUMER_ENV = {
-  /** Fan-out unit name `<prefix>-<stack>`; becomes the `service` dimension and log field. */
-  serviceName: "POWERTOOLS_SERVICE_NAME",
-  /** Must equal {@link METRIC_NAMESPACE}; the consumer refuses to start otherwise. */
-  metricsNamespace: "POWERTOOLS_METRICS_NAMESPACE",
-  /** Stack name, e.g. `primary`; added to every log line. */
-  stack: "FANOUT_STACK",
-  /** {@link QueueRole} of the drained queue. */
-  queueRole: "FANOUT_QUEUE_ROLE",
-  /** Optional: how far `recorded_at` may lie after handler start, in ms (non-negative integer). */
-  maxClockSkewMs: "FANOUT_MAX_CLOCK_SKEW_MS",
-} as const;
-
-/** Default tolerance for a `recorded_at` later than handler start (the shared rule's). */
-export { DEFAULT_MAX_CLOCK_SKEW_MS } from "./recorded-at";
-
-/** What infrastructure knows about one consumer. */
-export interface ConsumerEnvironmentProps {
-  /** Fan-out unit name `<prefix>-<stack>`, e.g. `fanout-primary`. */
-  readonly unitName: string;
-  /** Stack name, e.g. `primary`. */
-  readonly stack: string;
-  /** Role of the queue the consumer drains. */
-  readonly role: QueueRole;
-  /**
-   * Tolerance for `recorded_at` in the future, in ms.
-   * @default - unset; the consumer applies {@link DEFAULT_MAX_CLOCK_SKEW_MS}
-   */
-  readonly maxClockSkewMs?: number;
-}
-
-/**
- * The environment variables a consumer function needs, keyed by name. The infrastructure merges
- * them into the function's environment so names and values match what the consumer reads.
- *
- * @throws Error on an invalid unit name, role, empty stack or negative/non-integer skew
- */
-export function consumerEnvironment(props: ConsumerEnvironmentProps): Record<string, string> {
-  consumerDimensions(props.unitName, props.role);
-  if (props.stack.length === 0) {
-    throw new Error('Invalid stack name "": expected a non-empty string');
-  }
-  const env: Record<string, string> = {
-    [CONSUMER_ENV.serviceName]: props.unitName,
-    [CONSUMER_ENV.metricsNamespace]: METRIC_NAMESPACE,
-    [CONSUMER_ENV.stack]: props.stack,
-    [CONSUMER_ENV.queueRole]: props.role,
-  };
-  if (props.maxClockSkewMs !== undefined) {
-    if (!Number.isSafeInteger(props.maxClockSkewMs) || props.maxClockSkewMs < 0) {
-      throw new Error(
-        `Invalid maxClockSkewMs ${props.maxClockSkewMs}: expected a non-negative integer of milliseconds`,
-      );
-    }
-    env[CONSUMER_ENV.maxClockSkewMs] = String(props.maxClockSkewMs);
-  }
-  return env;
 }

@@ -42,7 +42,7 @@ import {
 import { strToU8, zipSync } from "fflate";
 import { fetchQueueLatency, metricWindow } from "../../cli/latency";
 import { redrive } from "../../cli/redrive";
-import { LATENCY_METRICS, METRIC_NAMESPACE } from "../../cli/metric-contract";
+import { LATENCY_METRIC_NAMES, METRIC_NAMESPACE } from "../../cli/metric-contract";
 import {
   EMULATOR_LAUNCHER,
   emulatorUnavailable,
@@ -426,7 +426,7 @@ describeEmulator("the emulator and its fills", () => {
       metricWindow(now, 5 * 60_000),
     );
     expect(latency.EndToEndLatency).toEqual({ p50: 50, p90: 90, p99: 99 });
-    for (const metric of LATENCY_METRICS.filter((m) => m !== "EndToEndLatency")) {
+    for (const metric of LATENCY_METRIC_NAMES.filter((m) => m !== "EndToEndLatency")) {
       expect(latency[metric]).toEqual({ p50: undefined, p90: undefined, p99: undefined });
     }
   });

@@ -26,11 +26,11 @@ import {
 } from "@aws-sdk/client-sqs";
 import { packageLambda } from "../../constructs/bundling";
 import { CONSUMER_ENTRY } from "../../constructs/queue-consumer";
+import { consumerEnvironment } from "../../lambdas/consumer/env";
 import {
   LATENCY_METRICS,
   METRIC_NAMESPACE,
   consumerDimensions,
-  consumerEnvironment,
 } from "../../lambdas/shared/metrics";
 import { localLayout } from "../layout";
 import { createFunctionHost, type FunctionHost } from "../runtime/functions";

@@ -1,4 +1,4 @@
-import { consumerEnvironment } from "../../shared/metrics";
+import { consumerEnvironment } from "../env";
 import { loadConsumerConfig } from "../config";
 import { REPLICA_ENV } from "./factories";
 

@@ -1,7 +1,6 @@
 import {
   BATCH_METRICS,
   BATCH_METRIC_NAMES,
-  CONSUMER_ENV,
   FAILED_RECORDS_METRIC,
   FAILURE_REASONS,
   FAILURE_REASON_DESCRIPTIONS,
@@ -9,11 +8,10 @@ import {
   LATENCY_METRIC_NAMES,
   METRIC_NAMESPACE,
   consumerDimensions,
-  consumerEnvironment,
   failureReasonDimensions,
   type FailureReason,
-  type QueueRole,
 } from "../metrics";
+import type { QueueRole } from "../../../config/names";
 
 describe("metric contract", () => {
   it("uses the seed's namespace", () => {
@@ -101,40 +99,5 @@ describe("consumerDimensions", () => {
     expect(() =>
       failureReasonDimensions("fanout-primary", "active", "Timeout" as FailureReason),
     ).toThrow(/Invalid failure reason "Timeout"/);
-  });
-});
-
-describe("consumerEnvironment", () => {
-  it("sets exactly the variables the consumer reads", () => {
-    expect(
-      consumerEnvironment({ unitName: "fanout-primary", stack: "primary", role: "replica" }),
-    ).toStrictEqual({
-      POWERTOOLS_SERVICE_NAME: "fanout-primary",
-      POWERTOOLS_METRICS_NAMESPACE: "SnsSqsMultiRegion",
-      FANOUT_STACK: "primary",
-      FANOUT_QUEUE_ROLE: "replica",
-    });
-    expect(
-      consumerEnvironment({
-        unitName: "fanout-primary",
-        stack: "primary",
-        role: "active",
-        maxClockSkewMs: 0,
-      })[CONSUMER_ENV.maxClockSkewMs],
-    ).toBe("0");
-  });
-
-  it("throws when the clock skew is negative or fractional", () => {
-    const props = { unitName: "fanout-primary", stack: "primary", role: "active" } as const;
-    expect(() => consumerEnvironment({ ...props, maxClockSkewMs: -1 })).toThrow(
-      "Invalid maxClockSkewMs -1: expected a non-negative integer of milliseconds",
-    );
-    expect(() => consumerEnvironment({ ...props, maxClockSkewMs: 1.5 })).toThrow(/1\.5/);
-  });
-
-  it("throws when the stack is empty", () => {
-    expect(() =>
-      consumerEnvironment({ unitName: "fanout-primary", stack: "", role: "active" }),
-    ).toThrow('Invalid stack name "": expected a non-empty string');
   });
 });

@@ -1,0 +1,36 @@
+import { CONSUMER_ENV, consumerEnvironment } from "../env";
+
+describe("consumerEnvironment", () => {
+  it("sets exactly the variables the consumer reads", () => {
+    expect(
+      consumerEnvironment({ unitName: "fanout-primary", stack: "primary", role: "replica" }),
+    ).toStrictEqual({
+      POWERTOOLS_SERVICE_NAME: "fanout-primary",
+      POWERTOOLS_METRICS_NAMESPACE: "SnsSqsMultiRegion",
+      FANOUT_STACK: "primary",
+      FANOUT_QUEUE_ROLE: "replica",
+    });
+    expect(
+      consumerEnvironment({
+        unitName: "fanout-primary",
+        stack: "primary",
+        role: "active",
+        maxClockSkewMs: 0,
+      })[CONSUMER_ENV.maxClockSkewMs],
+    ).toBe("0");
+  });
+
+  it("throws when the clock skew is negative or fractional", () => {
+    const props = { unitName: "fanout-primary", stack: "primary", role: "active" } as const;
+    expect(() => consumerEnvironment({ ...props, maxClockSkewMs: -1 })).toThrow(
+      "Invalid maxClockSkewMs -1: expected a non-negative integer of milliseconds",
+    );
+    expect(() => consumerEnvironment({ ...props, maxClockSkewMs: 1.5 })).toThrow(/1\.5/);
+  });
+
+  it("throws when the stack is empty", () => {
+    expect(() =>
+      consumerEnvironment({ unitName: "fanout-primary", stack: "", role: "active" }),
+    ).toThrow('Invalid stack name "": expected a non-empty string');
+  });
+});

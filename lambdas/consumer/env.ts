@@ -1,0 +1,67 @@
+/**
+ * Environment contract of the consumer function: the variables the stack sets on it and the
+ * handler reads (`config.ts`), by one set of names.
+ */
+import type { QueueRole } from "../../config/names";
+import { consumerDimensions, METRIC_NAMESPACE } from "../shared/metrics";
+import { SERVICE_NAME_ENV, STACK_ENV } from "../shared/env";
+
+/** Names of the environment variables the consumer reads; infrastructure sets exactly these. */
+export const CONSUMER_ENV = {
+  /** Fan-out unit name `<prefix>-<stack>`; becomes the `service` dimension and log field. */
+  serviceName: SERVICE_NAME_ENV,
+  /** Must equal {@link METRIC_NAMESPACE}; the consumer refuses to start otherwise. */
+  metricsNamespace: "POWERTOOLS_METRICS_NAMESPACE",
+  /** Stack name, e.g. `primary`; added to every log line. */
+  stack: STACK_ENV,
+  /** {@link QueueRole} of the drained queue. */
+  queueRole: "FANOUT_QUEUE_ROLE",
+  /** Optional: how far `recorded_at` may lie after handler start, in ms (non-negative integer). */
+  maxClockSkewMs: "FANOUT_MAX_CLOCK_SKEW_MS",
+} as const;
+
+/** Default tolerance for a `recorded_at` later than handler start: the shared rule's. */
+export { DEFAULT_MAX_CLOCK_SKEW_MS } from "../shared/recorded-at";
+
+/** What infrastructure knows about one consumer. */
+export interface ConsumerEnvironmentProps {
+  /** Fan-out unit name `<prefix>-<stack>`, e.g. `fanout-primary`. */
+  readonly unitName: string;
+  /** Stack name, e.g. `primary`. */
+  readonly stack: string;
+  /** Role of the queue the consumer drains. */
+  readonly role: QueueRole;
+  /**
+   * Tolerance for `recorded_at` in the future, in ms.
+   * @default - unset; the consumer applies {@link DEFAULT_MAX_CLOCK_SKEW_MS}
+   */
+  readonly maxClockSkewMs?: number;
+}
+
+/**
+ * The environment variables a consumer function needs, keyed by name. The infrastructure merges
+ * them into the function's environment so names and values match what the consumer reads.
+ *
+ * @throws Error on an invalid unit name, role, empty stack or negative/non-integer skew
+ */
+export function consumerEnvironment(props: ConsumerEnvironmentProps): Record<string, string> {
+  consumerDimensions(props.unitName, props.role);
+  if (props.stack.length === 0) {
+    throw new Error('Invalid stack name "": expected a non-empty string');
+  }
+  const env: Record<string, string> = {
+    [CONSUMER_ENV.serviceName]: props.unitName,
+    [CONSUMER_ENV.metricsNamespace]: METRIC_NAMESPACE,
+    [CONSUMER_ENV.stack]: props.stack,
+    [CONSUMER_ENV.queueRole]: props.role,
+  };
+  if (props.maxClockSkewMs !== undefined) {
+    if (!Number.isSafeInteger(props.maxClockSkewMs) || props.maxClockSkewMs < 0) {
+      throw new Error(
+        `Invalid maxClockSkewMs ${props.maxClockSkewMs}: expected a non-negative integer of milliseconds`,
+      );
+    }
+    env[CONSUMER_ENV.maxClockSkewMs] = String(props.maxClockSkewMs);
+  }
+  return env;
+}
