@@ -7,9 +7,9 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { SETTINGS } from "../config/settings";
-import { offlinePlanUnavailable } from "../verify/offline-plan";
-import { PROJECT_ROOT } from "../verify/synth";
+import { SETTINGS } from "../../config/settings";
+import { offlinePlanUnavailable } from "../../verify/offline-plan";
+import { PROJECT_ROOT } from "../../inspect/synth";
 
 type Json = Record<string, unknown>;
 interface Step {
