@@ -34,15 +34,33 @@ const strings = (value: unknown): string[] => asList(value).map(String);
 const documentPrincipals = (value: unknown): Principal[] =>
   asList<Json>(value).map((p) => ({ type: String(p.type), identifiers: strings(p.identifiers) }));
 
+/** The attribute names of a statement's plain fields, in a document block and in policy JSON. */
+const FIELDS = {
+  document: ["sid", "effect", "actions", "not_actions", "resources", "not_resources"],
+  json: ["Sid", "Effect", "Action", "NotAction", "Resource", "NotResource"],
+} as const;
+
+type PlainFields = Pick<
+  Statement,
+  "sid" | "effect" | "actions" | "notActions" | "resources" | "notResources"
+>;
+
+function plainFields(s: Json, names: (typeof FIELDS)[keyof typeof FIELDS]): PlainFields {
+  const [sid, effect, actions, notActions, resources, notResources] = names;
+  return {
+    sid: s[sid] === undefined ? undefined : String(s[sid]),
+    effect: s[effect] === "Deny" ? "Deny" : "Allow",
+    actions: strings(s[actions]),
+    notActions: strings(s[notActions]),
+    resources: strings(s[resources]),
+    notResources: strings(s[notResources]),
+  };
+}
+
 /** Statements of an `aws_iam_policy_document` data source body. */
 export function documentStatements(body: Json): Statement[] {
   return asList<Json>(body.statement).map((s) => ({
-    sid: s.sid === undefined ? undefined : String(s.sid),
-    effect: s.effect === "Deny" ? "Deny" : "Allow",
-    actions: strings(s.actions),
-    notActions: strings(s.not_actions),
-    resources: strings(s.resources),
-    notResources: strings(s.not_resources),
+    ...plainFields(s, FIELDS.document),
     principals: documentPrincipals(s.principals),
     notPrincipals: documentPrincipals(s.not_principals),
     conditions: asList<Json>(s.condition).map((c) => ({
@@ -63,12 +81,7 @@ function jsonPrincipals(value: unknown): Principal[] {
 /** Statements of an IAM policy in JSON (`{"Version": ..., "Statement": [...]}`). */
 export function jsonPolicyStatements(policy: Json): Statement[] {
   return asList<Json>(policy.Statement).map((s) => ({
-    sid: s.Sid === undefined ? undefined : String(s.Sid),
-    effect: s.Effect === "Deny" ? "Deny" : "Allow",
-    actions: strings(s.Action),
-    notActions: strings(s.NotAction),
-    resources: strings(s.Resource),
-    notResources: strings(s.NotResource),
+    ...plainFields(s, FIELDS.json),
     principals: jsonPrincipals(s.Principal),
     notPrincipals: jsonPrincipals(s.NotPrincipal),
     conditions: Object.entries((s.Condition ?? {}) as Record<string, Json>).flatMap(

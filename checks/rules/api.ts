@@ -2,9 +2,9 @@
  * API Gateway rule: producers must sign their requests.
  */
 import { StackIndex } from "../../inspect/stack-index";
-import { Found, found, Rule } from "./rule";
+import { Found, found } from "./rule";
 
-function apiIamAuth(stack: StackIndex): Found[] {
+export function apiIamAuth(stack: StackIndex): Found[] {
   const out: Found[] = [];
   const messages = stack.resources("aws_api_gateway_method").filter((m) => {
     const resource = stack.target(m.body.resource_id, ["id"]);
@@ -33,12 +33,3 @@ function apiIamAuth(stack: StackIndex): Found[] {
   }
   return out;
 }
-
-/** The rules of this service, in the order violations are printed. */
-export const API_RULES: readonly Rule[] = [
-  {
-    id: "api-iam-auth",
-    description: "Every REST API's POST /messages (or ANY /messages) uses AWS_IAM authorization.",
-    check: apiIamAuth,
-  },
-];

@@ -6,7 +6,7 @@ import { StackIndex } from "../../inspect/stack-index";
 import { documentStatements, Statement } from "../../inspect/statements";
 import { asList } from "../../inspect/terraform-json";
 import { hasWildcard, isEveryone } from "./policy";
-import { Found, found, Rule } from "./rule";
+import { Found, found } from "./rule";
 
 /** Where a policy document is used. */
 export type PolicyUse = "identity" | "trust" | "resource";
@@ -178,7 +178,7 @@ export function statementProblems(context: StatementContext): string[] {
   return problems;
 }
 
-function iamLeastPrivilege(stack: StackIndex): Found[] {
+export function iamLeastPrivilege(stack: StackIndex): Found[] {
   const out: Found[] = [];
   const uses = documentUses(stack);
   // Every policy document, by where it is used; an unused one is judged as a role policy.
@@ -248,13 +248,3 @@ function iamLeastPrivilege(stack: StackIndex): Found[] {
   }
   return out;
 }
-
-/** The rules of this service, in the order violations are printed. */
-export const IAM_RULES: readonly Rule[] = [
-  {
-    id: "iam-least-privilege",
-    description:
-      "Every policy document and role policy names specific actions and resources: an Allow uses a wildcard only where WILDCARD_EXCEPTIONS says AWS offers nothing narrower; no NotAction/NotResource/NotPrincipal; trust policies admit named principals only; resource policies grant no one unconditionally.",
-    check: iamLeastPrivilege,
-  },
-];

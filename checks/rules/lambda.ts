@@ -3,9 +3,9 @@
  */
 import { StackIndex } from "../../inspect/stack-index";
 import { asList, soleReference } from "../../inspect/terraform-json";
-import { Found, found, Rule } from "./rule";
+import { Found, found } from "./rule";
 
-function lambdaRuntime(stack: StackIndex): Found[] {
+export function lambdaRuntime(stack: StackIndex): Found[] {
   return stack.resources("aws_lambda_function").flatMap((fn) => {
     const out: Found[] = [];
     if (fn.body.runtime !== "nodejs22.x") {
@@ -19,7 +19,7 @@ function lambdaRuntime(stack: StackIndex): Found[] {
   });
 }
 
-function lambdaLogGroup(stack: StackIndex): Found[] {
+export function lambdaLogGroup(stack: StackIndex): Found[] {
   return stack.resources("aws_lambda_function").flatMap((fn) => {
     const name = fn.body.function_name;
     if (typeof name !== "string" || soleReference(name) || name.includes("${")) {
@@ -60,18 +60,3 @@ function lambdaLogGroup(stack: StackIndex): Found[] {
     return out;
   });
 }
-
-/** The rules of this service, in the order violations are printed. */
-export const LAMBDA_RULES: readonly Rule[] = [
-  {
-    id: "lambda-runtime",
-    description: "Every Lambda function runs nodejs22.x on arm64 only.",
-    check: lambdaRuntime,
-  },
-  {
-    id: "lambda-log-group",
-    description:
-      "Every Lambda function has a log group /aws/lambda/<function name> in its own region with retention_in_days set, and logs to it.",
-    check: lambdaLogGroup,
-  },
-];

@@ -4,16 +4,16 @@
 import { StackIndex } from "../../inspect/stack-index";
 import { sourceStatements } from "../../inspect/statements";
 import { hasWildcard, isTlsOnlyDeny } from "./policy";
-import { Found, found, Rule } from "./rule";
+import { Found, found } from "./rule";
 
-function snsEncryption(stack: StackIndex): Found[] {
+export function snsEncryption(stack: StackIndex): Found[] {
   return stack
     .resources("aws_sns_topic")
     .filter((t) => typeof t.body.kms_master_key_id !== "string" || t.body.kms_master_key_id === "")
     .map((t) => found(t, "has no kms_master_key_id"));
 }
 
-function snsTlsOnly(stack: StackIndex): Found[] {
+export function snsTlsOnly(stack: StackIndex): Found[] {
   return stack.resources("aws_sns_topic").flatMap((t) => {
     const policies = stack.policiesOf(t);
     if (policies.length === 0) return [found(t, "has no topic policy, so no TLS-only deny")];
@@ -31,7 +31,7 @@ function snsTlsOnly(stack: StackIndex): Found[] {
   });
 }
 
-function snsSubscriptionProvider(stack: StackIndex): Found[] {
+export function snsSubscriptionProvider(stack: StackIndex): Found[] {
   return stack.resources("aws_sns_topic_subscription").flatMap((sub) => {
     const topic = stack.target(sub.body.topic_arn, ["arn", "id"]);
     if (topic?.type === "aws_sns_topic") {
@@ -55,24 +55,3 @@ function snsSubscriptionProvider(stack: StackIndex): Found[] {
     ];
   });
 }
-
-/** The rules of this service, in the order violations are printed. */
-export const SNS_RULES: readonly Rule[] = [
-  {
-    id: "sns-encryption",
-    description: "Every SNS topic is encrypted at rest: kms_master_key_id is set.",
-    check: snsEncryption,
-  },
-  {
-    id: "sns-tls-only",
-    description:
-      "Every SNS topic has a topic policy that denies every principal (at least) sns:Publish when aws:SecureTransport is false.",
-    check: snsTlsOnly,
-  },
-  {
-    id: "sns-subscription-provider",
-    description:
-      "Every SNS subscription is created with its topic's provider (AWS rejects a cross-region subscription made in the endpoint's region).",
-    check: snsSubscriptionProvider,
-  },
-];

@@ -6,7 +6,7 @@ import { StackIndex } from "../../inspect/stack-index";
 import { sourceStatements } from "../../inspect/statements";
 import { Block, soleReference } from "../../inspect/terraform-json";
 import { isTlsOnlyDeny } from "./policy";
-import { Found, found, Rule } from "./rule";
+import { Found, found } from "./rule";
 
 /** The AWS-managed SQS key: SNS cannot be granted use of it, so deliveries would be dropped. */
 const AWS_MANAGED_SQS_KEY = /^(alias\/)?aws\/sqs$|:alias\/aws\/sqs$/;
@@ -36,7 +36,7 @@ function feedingTopics(stack: StackIndex): Map<string, Set<string>> {
   return feeds;
 }
 
-function sqsEncryption(stack: StackIndex): Found[] {
+export function sqsEncryption(stack: StackIndex): Found[] {
   return stack.resources("aws_sqs_queue").flatMap((q) => {
     const kms = q.body.kms_master_key_id;
     if (typeof kms === "string" && kms !== "") {
@@ -55,7 +55,7 @@ function sqsEncryption(stack: StackIndex): Found[] {
   });
 }
 
-function sqsDeadLetterQueue(stack: StackIndex): Found[] {
+export function sqsDeadLetterQueue(stack: StackIndex): Found[] {
   const dlqs = stack.deadLetterQueues();
   return stack
     .resources("aws_sqs_queue")
@@ -71,7 +71,7 @@ function sqsDeadLetterQueue(stack: StackIndex): Found[] {
     });
 }
 
-function sqsTlsOnly(stack: StackIndex): Found[] {
+export function sqsTlsOnly(stack: StackIndex): Found[] {
   return stack.resources("aws_sqs_queue").flatMap((q) => {
     const policies = stack.policiesOf(q);
     if (policies.length !== 1) {
@@ -87,7 +87,7 @@ function sqsTlsOnly(stack: StackIndex): Found[] {
   });
 }
 
-function sqsPolicyFeedingTopic(stack: StackIndex): Found[] {
+export function sqsPolicyFeedingTopic(stack: StackIndex): Found[] {
   const feeds = feedingTopics(stack);
   const out: Found[] = [];
   for (const q of stack.resources("aws_sqs_queue")) {
@@ -142,31 +142,3 @@ function sqsPolicyFeedingTopic(stack: StackIndex): Found[] {
   }
   return out;
 }
-
-/** The rules of this service, in the order violations are printed. */
-export const SQS_RULES: readonly Rule[] = [
-  {
-    id: "sqs-encryption",
-    description:
-      "Every SQS queue is encrypted at rest: sqs_managed_sse_enabled = true, or a KMS key that is not the AWS-managed alias/aws/sqs (SNS cannot use that key).",
-    check: sqsEncryption,
-  },
-  {
-    id: "sqs-dead-letter-queue",
-    description:
-      "Every SQS queue that is not itself a dead-letter queue (of a queue or of an SNS subscription) has a redrive policy to another queue.",
-    check: sqsDeadLetterQueue,
-  },
-  {
-    id: "sqs-tls-only",
-    description:
-      "Every SQS queue has exactly one queue policy, and it denies every principal all of sqs:* when aws:SecureTransport is false.",
-    check: sqsTlsOnly,
-  },
-  {
-    id: "sqs-policy-feeding-topic",
-    description:
-      "Every queue policy allows exactly the topics that feed the queue (subscriptions to it, or dead-lettering into it) to sqs:SendMessage, by aws:SourceArn, and nothing else; a queue no topic feeds grants nothing.",
-    check: sqsPolicyFeedingTopic,
-  },
-];

@@ -4,7 +4,7 @@
  */
 import { StackIndex } from "../../inspect/stack-index";
 import { stringsIn } from "../../inspect/terraform-json";
-import { Found, found, Rule, RuleContext } from "./rule";
+import { Found, found, RuleContext } from "./rule";
 
 /** Names that start with `/` and are AWS names, not paths of a machine. */
 const AWS_SLASH_NAMES: readonly { pattern: RegExp; reason: string }[] = [
@@ -16,7 +16,7 @@ const AWS_SLASH_NAMES: readonly { pattern: RegExp; reason: string }[] = [
 /** IAM paths (`/`, `/service-role/`) in the `path` attribute of IAM resources. */
 const IAM_PATH = /^\/(?:[\w+=,.@-]+\/)*$/;
 
-function noMachinePaths(stack: StackIndex, context: RuleContext): Found[] {
+export function noMachinePaths(stack: StackIndex, context: RuleContext): Found[] {
   const out: Found[] = [];
   const check = (address: string, type: string | undefined, value: unknown) => {
     for (const { path, value: text } of stringsIn(value)) {
@@ -41,24 +41,8 @@ function noMachinePaths(stack: StackIndex, context: RuleContext): Found[] {
   return out;
 }
 
-function explicitProvider(stack: StackIndex): Found[] {
+export function explicitProvider(stack: StackIndex): Found[] {
   return stack.blocks
     .filter((b) => b.type.startsWith("aws_") && typeof b.body.provider !== "string")
     .map((b) => found(b, "names no provider, so its region is the default provider's"));
 }
-
-/** The rules of this service, in the order violations are printed. */
-export const TERRAFORM_RULES: readonly Rule[] = [
-  {
-    id: "no-machine-paths",
-    description:
-      "No string in the synthesized JSON is an absolute path (other than AWS names such as /aws/lambda/...) or contains the project, home or temp directory of the machine that synthesized it.",
-    check: noMachinePaths,
-  },
-  {
-    id: "explicit-provider",
-    description:
-      "Every AWS resource and data source names its provider (alias = region) explicitly.",
-    check: explicitProvider,
-  },
-];
