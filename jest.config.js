@@ -10,6 +10,9 @@ module.exports = {
     "^.+\\.ts$": "ts-jest",
   },
   setupFilesAfterEnv: ["<rootDir>/setup.js"],
+  // One synthesis per configuration per run, shared by every suite (__tests__/support/synth.ts).
+  globalSetup: "<rootDir>/__tests__/support/global-setup.ts",
+  globalTeardown: "<rootDir>/__tests__/support/global-teardown.ts",
   moduleFileExtensions: ["ts", "js", "json", "node"],
   reporters: ["default", "<rootDir>/jest-summary-reporter.js"],
 };

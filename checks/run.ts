@@ -2,7 +2,8 @@
  * Runs the policy rules over synthesized stacks and prints what broke.
  */
 import { machineContext, Rule, RuleContext, RULES, Violation } from "./rules";
-import { StackIndex, StackJson } from "./terraform-json";
+import { StackIndex } from "../inspect/stack-index";
+import { StackJson } from "../inspect/terraform-json";
 
 export interface RunOptions {
   /** @default - every rule in RULES */

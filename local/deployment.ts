@@ -22,7 +22,8 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
-import { awsAliases, MIRROR_ENV, mirrorCliConfig } from "../verify/offline-plan";
+import { awsAliases } from "../inspect/terraform-json";
+import { MIRROR_ENV, mirrorCliConfig } from "../verify/offline-plan";
 import { PROJECT_ROOT, type LocalLayout } from "./layout";
 
 /** Name of the override file in each local stack directory. */

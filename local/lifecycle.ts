@@ -6,7 +6,7 @@
  */
 import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { projectConfig } from "../verify/synth";
+import { projectConfig } from "../inspect/synth";
 import {
   cdktfApply,
   localStackDirs,

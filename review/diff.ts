@@ -3,7 +3,8 @@
  * the changed attributes. cdktf's `//` metadata is ignored: it changes with construct paths,
  * not with infrastructure.
  */
-import { StackIndex, StackJson } from "../checks/terraform-json";
+import { StackIndex } from "../inspect/stack-index";
+import { StackJson } from "../inspect/terraform-json";
 
 export interface AttributeChange {
   /** Dotted path of the attribute, `[i]` for list items: `environment.variables.X`. */

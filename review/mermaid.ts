@@ -1,9 +1,10 @@
 /**
  * The fan-out of one stack as a Mermaid flowchart, derived from its Terraform JSON alone:
  * API -> function -> topic -> queues -> consumers, with dead-letter queues, one subgraph per
- * region. Also a structural check of the flowchart subset this module writes.
+ * region. Validating what it writes is the Mermaid parser's job (`mermaid-parser.ts`).
  */
-import { Block, StackIndex } from "../checks/terraform-json";
+import { StackIndex } from "../inspect/stack-index";
+import { Block } from "../inspect/terraform-json";
 
 /** Node shapes this module writes: `[open, close]`. */
 const SHAPES = {
@@ -47,7 +48,7 @@ export function label(...lines: string[]): string {
 }
 
 /** Characters an edge label may hold; anything else becomes a space. */
-const EDGE_LABEL = /^[A-Za-z0-9 _.,:'()/-]*$/;
+export const EDGE_LABEL = /^[A-Za-z0-9 _.,:'()/-]*$/;
 const edgeLabel = (text: string) => text.replace(/[^A-Za-z0-9 _.,:'()/-]/g, " ");
 
 interface Node {
@@ -67,90 +68,73 @@ interface Edge {
 const nameOf = (b: Block, attribute = "name") =>
   typeof b.body[attribute] === "string" ? String(b.body[attribute]) : b.id;
 
-function redriveTarget(stack: StackIndex, redrive: unknown): { target?: Block; receives?: number } {
-  if (typeof redrive !== "string") return {};
-  try {
-    const parsed = JSON.parse(redrive) as {
-      deadLetterTargetArn?: unknown;
-      maxReceiveCount?: unknown;
-    };
-    return {
-      target: stack.target(parsed.deadLetterTargetArn, ["arn"]),
-      receives: typeof parsed.maxReceiveCount === "number" ? parsed.maxReceiveCount : undefined,
-    };
-  } catch {
-    return {};
-  }
-}
+/** A flowchart being built: nodes by block address, and edges between them. */
+class Flowchart {
+  readonly nodes: Node[] = [];
+  readonly edges: Edge[] = [];
+  private readonly ids = new Map<string, string>();
+  private readonly used = new Set<string>(["producers"]);
 
-/** Home region: where the topics with queue subscriptions live (else the first provider's). */
-export function homeRegion(stack: StackIndex): string {
-  const fanoutTopics = stack
-    .resources("aws_sns_topic_subscription")
-    .map((s) => stack.target(s.body.topic_arn, ["arn", "id"]))
-    .filter((t): t is Block => t?.type === "aws_sns_topic");
-  const regions = [...new Set(fanoutTopics.map((t) => stack.regionOf(t) ?? "unknown"))];
-  return regions[0] ?? stack.regions()[0] ?? "unknown";
-}
+  constructor(private readonly stack: StackIndex) {}
 
-/** Builds the flowchart of one stack. */
-export function stackFlowchart(stack: StackIndex): string {
-  const ids = new Map<string, string>();
-  const used = new Set<string>(["producers"]);
-  const nodes: Node[] = [];
-  const edges: Edge[] = [];
-  const add = (b: Block, kind: Kind, text: string) => {
+  node(b: Block, kind: Kind, text: string): void {
     let id = safeId(`${kind}_${b.id}`);
-    for (let n = 2; used.has(id); n++) id = safeId(`${kind}_${b.id}_${n}`);
-    used.add(id);
-    ids.set(b.address, id);
-    nodes.push({ id, kind, label: text, region: stack.regionOf(b) ?? "unknown" });
-  };
-  const idOf = (b: Block | undefined) => (b ? ids.get(b.address) : undefined);
-  const edge = (from: string | undefined, to: string | undefined, text: string, dotted = false) => {
-    if (from && to) edges.push({ from, to, label: text, dotted });
-  };
-
-  const dlqs = new Set<string>();
-  for (const b of [
-    ...stack.resources("aws_sqs_queue"),
-    ...stack.resources("aws_sns_topic_subscription"),
-  ]) {
-    const { target } = redriveTarget(stack, b.body.redrive_policy);
-    if (target && target.address !== b.address) dlqs.add(target.address);
+    for (let n = 2; this.used.has(id); n++) id = safeId(`${kind}_${b.id}_${n}`);
+    this.used.add(id);
+    this.ids.set(b.address, id);
+    this.nodes.push({ id, kind, label: text, region: this.stack.regionOf(b) ?? "unknown" });
   }
+
+  idOf(b: Block | undefined): string | undefined {
+    return b ? this.ids.get(b.address) : undefined;
+  }
+
+  edge(from: string | undefined, to: string | undefined, text: string, dotted = false): void {
+    if (from && to) this.edges.push({ from, to, label: text, dotted });
+  }
+}
+
+/** One node per API, function, topic and queue (dead-letter queues said so). */
+function addNodes(stack: StackIndex, chart: Flowchart): void {
+  const dlqs = stack.deadLetterQueues();
   for (const api of stack.resources("aws_api_gateway_rest_api")) {
-    add(api, "api", label(`REST API ${nameOf(api)}`));
+    chart.node(api, "api", label(`REST API ${nameOf(api)}`));
   }
   for (const fn of stack.resources("aws_lambda_function")) {
-    add(fn, "function", label(`Lambda ${nameOf(fn, "function_name")}`));
+    chart.node(fn, "function", label(`Lambda ${nameOf(fn, "function_name")}`));
   }
   for (const topic of stack.resources("aws_sns_topic")) {
-    add(topic, "topic", label(`SNS ${nameOf(topic)}`));
+    chart.node(topic, "topic", label(`SNS ${nameOf(topic)}`));
   }
   for (const queue of stack.resources("aws_sqs_queue")) {
-    add(
-      queue,
-      "queue",
-      label(`SQS ${nameOf(queue)}`, ...(dlqs.has(queue.address) ? ["dead-letter queue"] : [])),
-    );
+    const dlq = dlqs.has(queue.address) ? ["dead-letter queue"] : [];
+    chart.node(queue, "queue", label(`SQS ${nameOf(queue)}`, ...dlq));
   }
+}
 
-  // Producers call each API; each API route reaches its function.
+/** The method an integration serves: its `http_method` reference, or the matching method. */
+function integrationMethod(stack: StackIndex, integration: Block): Block | undefined {
+  const resource = stack.target(integration.body.resource_id, ["id"]);
+  return (
+    stack.target(integration.body.http_method, ["http_method"]) ??
+    stack
+      .resources("aws_api_gateway_method")
+      .find(
+        (m) =>
+          stack.target(m.body.resource_id, ["id"])?.address === resource?.address &&
+          m.body.http_method === integration.body.http_method,
+      )
+  );
+}
+
+/** Producers call each API; each API's routes reach their function, one edge per pair. */
+function addRoutes(stack: StackIndex, chart: Flowchart): void {
   const routes = new Map<string, string[]>();
   for (const integration of stack.resources("aws_api_gateway_integration")) {
     const api = stack.target(integration.body.rest_api_id, ["id"]);
     const fn = stack.target(integration.body.uri, ["invoke_arn", "arn"]);
     const resource = stack.target(integration.body.resource_id, ["id"]);
-    const method =
-      stack.target(integration.body.http_method, ["http_method"]) ??
-      stack
-        .resources("aws_api_gateway_method")
-        .find(
-          (m) =>
-            stack.target(m.body.resource_id, ["id"])?.address === resource?.address &&
-            m.body.http_method === integration.body.http_method,
-        );
+    const method = integrationMethod(stack, integration);
     const verb = String(method?.body.http_method ?? integration.body.http_method);
     if (!api || !fn) continue;
     const authorization = method?.body.authorization;
@@ -166,151 +150,90 @@ export function stackFlowchart(stack: StackIndex): string {
       `${verb} /${String(resource?.body.path_part ?? "")}${auth}`,
     ]);
   }
-  const apis = stack.resources("aws_api_gateway_rest_api");
-  for (const api of apis) edge("producers", idOf(api), "SigV4");
+  for (const api of stack.resources("aws_api_gateway_rest_api")) {
+    chart.edge("producers", chart.idOf(api), "SigV4");
+  }
   for (const [key, list] of [...routes].sort()) {
     const [apiAddress, fnAddress] = key.split("\u0000");
-    edge(idOf(stack.block(apiAddress)), idOf(stack.block(fnAddress)), list.sort().join(", "));
+    const [api, fn] = [stack.block(apiAddress), stack.block(fnAddress)];
+    chart.edge(chart.idOf(api), chart.idOf(fn), list.sort().join(", "));
   }
+}
 
-  // A function publishes to a topic its role may sns:Publish to.
+/** A function publishes to a topic its role may sns:Publish to. */
+function addPublishers(stack: StackIndex, chart: Flowchart): void {
   for (const fn of stack.resources("aws_lambda_function")) {
     const role = stack.target(fn.body.role, ["arn"]);
     if (!role) continue;
-    for (const rp of stack.resources("aws_iam_role_policy")) {
-      if (stack.target(rp.body.role, ["name", "id"])?.address !== role.address) continue;
-      const source = stack.policy(rp.body.policy);
-      if (!source || source.kind === "opaque") continue;
+    for (const { at, source } of stack.policiesOf(role)) {
+      if (at === role || source.kind === "opaque") continue;
       for (const s of source.statements) {
         if (s.effect !== "Allow" || !s.actions.includes("sns:Publish")) continue;
         for (const r of s.resources) {
           const topic = stack.target(r, ["arn", "id"]);
-          if (topic?.type === "aws_sns_topic") edge(idOf(fn), idOf(topic), "Publish");
+          if (topic?.type === "aws_sns_topic")
+            chart.edge(chart.idOf(fn), chart.idOf(topic), "Publish");
         }
       }
     }
   }
+}
 
+/** Subscriptions, their failed deliveries, queue redrives and consumers' polling. */
+function addDeliveries(stack: StackIndex, chart: Flowchart): void {
   for (const sub of stack.resources("aws_sns_topic_subscription")) {
-    const topic = stack.target(sub.body.topic_arn, ["arn", "id"]);
+    const topic = chart.idOf(stack.target(sub.body.topic_arn, ["arn", "id"]));
     const endpoint = stack.target(sub.body.endpoint, ["arn"]);
-    edge(idOf(topic), idOf(endpoint), `${String(sub.body.protocol)} subscription`);
-    const { target } = redriveTarget(stack, sub.body.redrive_policy);
-    edge(idOf(topic), idOf(target), "failed deliveries", true);
+    chart.edge(topic, chart.idOf(endpoint), `${String(sub.body.protocol)} subscription`);
+    const { target } = stack.redrive(sub.body.redrive_policy);
+    chart.edge(topic, chart.idOf(target), "failed deliveries", true);
   }
   for (const queue of stack.resources("aws_sqs_queue")) {
-    const { target, receives } = redriveTarget(stack, queue.body.redrive_policy);
+    const { target, receives } = stack.redrive(queue.body.redrive_policy);
     if (target && target.address !== queue.address) {
-      edge(idOf(queue), idOf(target), receives ? `after ${receives} receives` : "redrive", true);
+      const text = receives ? `after ${receives} receives` : "redrive";
+      chart.edge(chart.idOf(queue), chart.idOf(target), text, true);
     }
   }
   for (const mapping of stack.resources("aws_lambda_event_source_mapping")) {
     const queue = stack.target(mapping.body.event_source_arn, ["arn"]);
     const fn = stack.target(mapping.body.function_name, ["arn", "function_name"]);
-    edge(idOf(queue), idOf(fn), mapping.body.enabled === false ? "polls (disabled)" : "polls");
+    const text = mapping.body.enabled === false ? "polls (disabled)" : "polls";
+    chart.edge(chart.idOf(queue), chart.idOf(fn), text);
   }
+}
 
-  const home = homeRegion(stack);
-  const regions = [home, ...stack.regions().filter((r) => r !== home)];
-  for (const n of nodes) if (!regions.includes(n.region)) regions.push(n.region);
+/** The Mermaid text: producers, one subgraph per region (home first), then the edges. */
+function render(stack: StackIndex, chart: Flowchart): string {
+  const home = stack.homeRegion();
+  const regions = stack.regionsHomeFirst();
+  for (const n of chart.nodes) if (!regions.includes(n.region)) regions.push(n.region);
   const lines = ["flowchart LR"];
-  if (apis.length > 0)
+  if (stack.resources("aws_api_gateway_rest_api").length > 0) {
     lines.push(`  producers${SHAPES.external[0]}"producers"${SHAPES.external[1]}`);
+  }
   for (const region of regions) {
-    const inRegion = nodes.filter((n) => n.region === region);
+    const inRegion = chart.nodes.filter((n) => n.region === region);
     if (inRegion.length === 0) continue;
     const title = region === home ? `${region} (home)` : region;
     lines.push(`  subgraph ${safeId(`region_${region}`)}["${label(title)}"]`);
-    for (const n of inRegion)
+    for (const n of inRegion) {
       lines.push(`    ${n.id}${SHAPES[n.kind][0]}"${n.label}"${SHAPES[n.kind][1]}`);
+    }
     lines.push("  end");
   }
-  for (const e of edges) {
+  for (const e of chart.edges) {
     lines.push(`  ${e.from} ${e.dotted ? "-.->" : "-->"}|${edgeLabel(e.label)}| ${e.to}`);
   }
   return lines.join("\n");
 }
 
-const OPENERS: readonly (readonly [string, string])[] = [
-  ["([", "])"],
-  ["[(", ")]"],
-  ["[[", "]]"],
-  ["((", "))"],
-  ["{{", "}}"],
-  ["[/", "/]"],
-  ["[", "]"],
-  ["(", ")"],
-  ["{", "}"],
-  [">", "]"],
-];
-const ID = "[A-Za-z][A-Za-z0-9_]*";
-const ARROW = "(?:-->|-\\.->|==>|---)";
-
-/**
- * Problems of a flowchart in the subset this module writes (an empty list means well-formed):
- * a `flowchart <direction>` header; node declarations `id<shape>"label"<shape>`; subgraphs
- * `subgraph id["label"]` closed by `end`; edges `a --> b` or `a -->|label| b`. Every id safe and
- * declared once, every edge endpoint declared, every subgraph closed.
- */
-export function flowchartProblems(text: string): string[] {
-  const problems: string[] = [];
-  const declared = new Map<string, number>();
-  const edges: { from: string; to: string; line: number }[] = [];
-  const open: { id: string; line: number }[] = [];
-  const lines = text.split("\n");
-  if (!/^flowchart (LR|RL|TB|TD|BT)$/.test(lines[0] ?? "")) {
-    problems.push(`line 1: expected "flowchart <direction>", got ${JSON.stringify(lines[0])}`);
-  }
-  const declare = (id: string, line: number) => {
-    if (MERMAID_RESERVED.includes(id)) problems.push(`line ${line}: id "${id}" is a keyword`);
-    if (declared.has(id)) {
-      problems.push(`line ${line}: "${id}" declared again (first on line ${declared.get(id)})`);
-    } else {
-      declared.set(id, line);
-    }
-  };
-  const quoted = (inner: string, line: number) => {
-    if (!/^"[^"]*"$/.test(inner))
-      problems.push(`line ${line}: label ${inner} is not one quoted string`);
-  };
-  lines.slice(1).forEach((raw, i) => {
-    const n = i + 2;
-    const line = raw.trim();
-    if (line === "" || line.startsWith("%%")) return;
-    if (line === "end") {
-      if (!open.pop()) problems.push(`line ${n}: "end" closes no subgraph`);
-      return;
-    }
-    const sub = new RegExp(`^subgraph (${ID})\\[(.*)\\]$`).exec(line);
-    if (sub) {
-      declare(sub[1], n);
-      quoted(sub[2], n);
-      open.push({ id: sub[1], line: n });
-      return;
-    }
-    const edge = new RegExp(`^(${ID}) ${ARROW}(?:\\|([^|]*)\\|)? (${ID})$`).exec(line);
-    if (edge) {
-      if (edge[2] !== undefined && !EDGE_LABEL.test(edge[2])) {
-        problems.push(`line ${n}: edge label ${JSON.stringify(edge[2])} has unsafe characters`);
-      }
-      edges.push({ from: edge[1], to: edge[3], line: n });
-      return;
-    }
-    const node = new RegExp(`^(${ID})(.*)$`).exec(line);
-    const shape = node && OPENERS.find(([o, c]) => node[2].startsWith(o) && node[2].endsWith(c));
-    if (node && shape) {
-      declare(node[1], n);
-      quoted(node[2].slice(shape[0].length, node[2].length - shape[1].length), n);
-      return;
-    }
-    problems.push(`line ${n}: not a node, edge or subgraph line: ${JSON.stringify(line)}`);
-  });
-  for (const s of open) problems.push(`line ${s.line}: subgraph "${s.id}" is never closed`);
-  for (const e of edges) {
-    for (const end of [e.from, e.to]) {
-      if (!declared.has(end))
-        problems.push(`line ${e.line}: edge endpoint "${end}" is not declared`);
-    }
-  }
-  return problems;
+/** Builds the flowchart of one stack. */
+export function stackFlowchart(stack: StackIndex): string {
+  const chart = new Flowchart(stack);
+  addNodes(stack, chart);
+  addRoutes(stack, chart);
+  addPublishers(stack, chart);
+  addDeliveries(stack, chart);
+  return render(stack, chart);
 }

@@ -5,15 +5,10 @@
  * the same bytes.
  */
 import { RULES, Violation } from "../checks/rules";
-import {
-  Block,
-  readableReference,
-  referencesInString,
-  StackIndex,
-  StackJson,
-} from "../checks/terraform-json";
+import { StackIndex } from "../inspect/stack-index";
+import { Block, readableReference, referencesInString, StackJson } from "../inspect/terraform-json";
 import { AttributeChange, diffStacks, StackDiff } from "./diff";
-import { homeRegion, stackFlowchart } from "./mermaid";
+import { stackFlowchart } from "./mermaid";
 
 /** Column of global (region-less) resources: IAM. */
 export const GLOBAL = "global";
@@ -43,8 +38,7 @@ export function countResources(stack: StackIndex): ResourceCounts {
     row.set(column, (row.get(column) ?? 0) + 1);
     byType.set(r.type, row);
   }
-  const home = homeRegion(stack);
-  const regional = [home, ...stack.regions().filter((r) => r !== home)].filter((r) => seen.has(r));
+  const regional = stack.regionsHomeFirst().filter((r) => seen.has(r));
   const others = [...seen].filter((c) => !regional.includes(c) && c !== GLOBAL).sort();
   const columns = [...regional, ...others, ...(seen.has(GLOBAL) ? [GLOBAL] : [])];
   const sorted = new Map([...byType].sort(([a], [b]) => a.localeCompare(b)));
@@ -195,7 +189,7 @@ export function buildReport(input: ReportInput): string {
   ];
   for (const stack of stacks) {
     const index = new StackIndex(stack);
-    const home = homeRegion(index);
+    const home = index.homeRegion();
     const counts = countResources(index);
     const replicas = index.regions().filter((r) => r !== home);
     const own = violations.filter((v) => v.stack === stack.name);

@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PROJECT_ROOT } from "../verify/synth";
+import { PROJECT_ROOT } from "../inspect/synth";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 

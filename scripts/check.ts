@@ -7,8 +7,8 @@
  */
 import { ConfigError } from "../config/config";
 import { formatViolations, runChecks } from "../checks/run";
-import { readStacks, StackJson, synthStacks } from "../checks/terraform-json";
-import { projectConfig } from "../verify/synth";
+import { projectConfig, readStacks, synthStacks } from "../inspect/synth";
+import { StackJson } from "../inspect/terraform-json";
 
 const USAGE = "usage: npm run check [-- --out <cdktf.out directory>]";
 

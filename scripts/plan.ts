@@ -7,15 +7,15 @@
  */
 import { rmSync } from "node:fs";
 import { ConfigError } from "../config/config";
-import { MIRROR_ENV, planAll, tempOutdir } from "../verify/offline-plan";
-import { projectConfig, synthToDir } from "../verify/synth";
-import { checkWiring } from "../verify/wiring";
+import { projectConfig, synthesize, tempOutdir } from "../inspect/synth";
+import { MIRROR_ENV, planAll } from "../verify/offline-plan";
+import { checkWiring, wiringExpectation } from "../verify/wiring";
 
 async function main(): Promise<number> {
   const config = projectConfig();
   const outdir = tempOutdir("plan");
   try {
-    synthToDir(config, outdir);
+    synthesize(config, outdir);
     const source = process.env[MIRROR_ENV] ? `mirror ${process.env[MIRROR_ENV]}` : "registry";
     console.log(`Planning ${config.units.length} stacks offline (providers from ${source})...`);
     const plans = await planAll(outdir);
@@ -23,7 +23,7 @@ async function main(): Promise<number> {
     for (const { stack, plan, resourceCount } of plans) {
       const unit = config.units.find((u) => u.stack === stack);
       if (!unit) throw new Error(`synth produced unknown stack ${stack}`);
-      const problems = checkWiring(plan, { homeRegion: unit.homeRegion, regions: config.regions });
+      const problems = checkWiring(plan, wiringExpectation(config, stack));
       const regions = [unit.homeRegion, ...unit.replicaRegions].join(", ");
       console.log(
         `${stack.padEnd(12)} ${String(resourceCount).padStart(4)} resources to create  regions: ${regions}  wiring: ${problems.length === 0 ? "ok" : `${problems.length} problem(s)`}`,

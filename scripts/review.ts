@@ -10,11 +10,9 @@ import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { ConfigError } from "../config/config";
 import { runChecks } from "../checks/run";
-import { readStacks, synthStacks } from "../checks/terraform-json";
-import { flowchartProblems } from "../review/mermaid";
-import { mermaidParseError, mermaidParserUnavailable } from "../review/mermaid-parser";
+import { mermaidProblems } from "../review/mermaid-parser";
 import { buildReport, mermaidBlocks } from "../review/report";
-import { PROJECT_ROOT, projectConfig } from "../verify/synth";
+import { PROJECT_ROOT, projectConfig, readStacks, synthStacks } from "../inspect/synth";
 
 const USAGE =
   "usage: npm run review [-- --out <cdktf.out>] [--base <earlier cdktf.out> [--base-label <text>]] [--output <file>]";
@@ -59,11 +57,7 @@ function main(argv: readonly string[]): number {
         ? undefined
         : { stacks: readStacks(args.base), label: args.baseLabel ?? args.base },
   });
-  const blocks = mermaidBlocks(report);
-  const broken = blocks.flatMap(flowchartProblems);
-  if (mermaidParserUnavailable() === undefined) {
-    broken.push(...blocks.map(mermaidParseError).filter((e): e is string => e !== undefined));
-  }
+  const broken = mermaidProblems(mermaidBlocks(report));
   if (broken.length > 0) throw new Error(`generated Mermaid is malformed:\n${broken.join("\n")}`);
   writeFileSync(args.output, report);
   console.log(`Review report of ${stacks.length} stack(s) written to ${args.output}`);

@@ -11,31 +11,10 @@
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { App } from "cdktf";
-import { FanoutConfig } from "../config/config";
-import { createStacks } from "../stacks/fanout-stack";
 import { runTerraform, terraformEnv } from "./offline-plan";
 
 /** File name of a stack's HCL in a synth output. */
 export const HCL_FILE = "cdk.tf";
-
-/**
- * Synthesizes every stack of `config` as HCL into `outdir` (`<outdir>/stacks/<stack>/cdk.tf`).
- * cdktf 0.21's stacks read the HCL switch from `SYNTH_HCL_OUTPUT` only (not from the App's
- * `hclOutput`), so the variable is set for the duration of the synth.
- */
-export function synthHclToDir(config: FanoutConfig, outdir: string): void {
-  const before = process.env.SYNTH_HCL_OUTPUT;
-  process.env.SYNTH_HCL_OUTPUT = "true";
-  try {
-    const app = new App({ outdir, hclOutput: true });
-    createStacks(app, config);
-    app.synth();
-  } finally {
-    if (before === undefined) delete process.env.SYNTH_HCL_OUTPUT;
-    else process.env.SYNTH_HCL_OUTPUT = before;
-  }
-}
 
 /** Escapes the `"` of a string literal's content that lie outside `${...}` interpolations. */
 function escapeQuotes(content: string): string {

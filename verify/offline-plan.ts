@@ -10,9 +10,10 @@
  * registry.
  */
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { awsAliases } from "../inspect/terraform-json";
+import { PlanJson } from "../inspect/plan";
 
 /** Environment variable naming a filesystem mirror directory of Terraform providers. */
 export const MIRROR_ENV = "FANOUT_PROVIDER_MIRROR";
@@ -20,47 +21,6 @@ export const MIRROR_ENV = "FANOUT_PROVIDER_MIRROR";
 export const REQUIRE_PLAN_ENV = "FANOUT_REQUIRE_PLAN";
 
 export const OVERRIDE_FILE = "offline_override.tf.json";
-
-/** A subset of `terraform show -json` output: what the checks read. */
-export interface PlanJson {
-  readonly resource_changes?: readonly ResourceChange[];
-  readonly configuration: {
-    readonly provider_config: Readonly<Record<string, ProviderConfig>>;
-    readonly root_module: { readonly resources?: readonly ConfigResource[] };
-  };
-}
-
-export interface ResourceChange {
-  readonly address: string;
-  readonly mode: "managed" | "data";
-  readonly type: string;
-  readonly name: string;
-  readonly change: {
-    readonly actions: readonly string[];
-    readonly after?: Record<string, unknown> | null;
-    readonly after_unknown?: Record<string, unknown>;
-  };
-}
-
-export interface ProviderConfig {
-  readonly name: string;
-  readonly alias?: string;
-  readonly expressions?: Record<string, Expression>;
-}
-
-/** A configuration expression: a constant, references, or nested blocks of expressions. */
-export type Expression =
-  | { readonly constant_value?: unknown; readonly references?: readonly string[] }
-  | readonly Record<string, Expression>[];
-
-export interface ConfigResource {
-  readonly address: string;
-  readonly mode: "managed" | "data";
-  readonly type: string;
-  readonly name: string;
-  readonly provider_config_key: string;
-  readonly expressions?: Record<string, Expression>;
-}
 
 export interface StackPlan {
   readonly stack: string;
@@ -82,14 +42,6 @@ export function offlinePlanUnavailable(env: NodeJS.ProcessEnv = process.env): st
   if (!mirror) return `${MIRROR_ENV} is not set (offline, hashicorp/aws comes from a mirror)`;
   if (!existsSync(mirror)) return `${MIRROR_ENV}=${mirror} does not exist`;
   return undefined;
-}
-
-/** Provider aliases of a synthesized stack (`provider.aws[].alias`). */
-export function awsAliases(stackJson: { provider?: { aws?: { alias?: string }[] } }): string[] {
-  return (stackJson.provider?.aws ?? []).map((p) => {
-    if (p.alias === undefined) throw new Error("every AWS provider must have an alias");
-    return p.alias;
-  });
 }
 
 /** The override that makes a stack plannable without an AWS account. */
@@ -224,9 +176,4 @@ export async function planAll(
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, stacks.length) }, worker));
   return results;
-}
-
-/** A fresh temporary directory for a synth output. */
-export function tempOutdir(label: string): string {
-  return mkdtempSync(join(tmpdir(), `fanout-${label}-`));
 }

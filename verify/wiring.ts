@@ -6,13 +6,24 @@
  * `region`), references from the configuration expressions, so the check sees what Terraform
  * will do, not what the TypeScript meant.
  */
-import { ConfigResource, Expression, PlanJson } from "./offline-plan";
+import { FanoutConfig } from "../config/config";
+import { UnitNames } from "../config/names";
+import { ConfigResource, constant, PlanIndex, planStatements, PlanJson } from "../inspect/plan";
 
 export interface WiringExpectation {
   /** The stack's home region: topic, active queue, subscriptions and their DLQs live there. */
   readonly homeRegion: string;
   /** Every configured region: one queue of the stack in each. */
   readonly regions: readonly string[];
+  /** The unit's physical names, from the configuration. */
+  readonly names: UnitNames;
+}
+
+/** What the configuration says the plan of `stack` must look like. */
+export function wiringExpectation(config: FanoutConfig, stack: string): WiringExpectation {
+  const unit = config.units.find((u) => u.stack === stack);
+  if (!unit) throw new Error(`no unit ${stack} in the configuration`);
+  return { homeRegion: unit.homeRegion, regions: config.regions, names: unit.names };
 }
 
 export interface WiringProblem {
@@ -53,95 +64,35 @@ export const HOME_TYPES: readonly string[] = [
   "aws_cloudwatch_dashboard",
 ];
 
-/** Resource types whose name says their region (see `regionFromName`). */
+/** Resource types placed by their name, as the configuration gives it (see `regionsByName`). */
 export const NAMED_BY_REGION: readonly string[] = ["aws_sqs_queue", "aws_sns_topic"];
 
 /** Global (region-less) resource types. */
 export const GLOBAL_TYPES: readonly string[] = ["aws_iam_role", "aws_iam_role_policy"];
 
-const REGION = "[a-z]{2}(?:-[a-z]+)+-\\d{1,2}";
-
 /**
- * Region the design gives a queue or topic, from its name:
- * `<unit>-topic` and `<unit>-active[-dlq]` and every `-delivery-dlq` are home;
- * `<unit>-replica-<region>[-dlq]` and `<unit>-alarms-<region>` are in `<region>`.
+ * The region the design gives each queue and topic, by name: the topic, every delivery DLQ
+ * (SNS requires them in the topic's region) home; each queue and its DLQ in the queue's region;
+ * each alarm topic in its region.
  */
-export function regionFromName(name: string, homeRegion: string): string | undefined {
-  if (name.endsWith("-delivery-dlq")) return homeRegion;
-  const named = new RegExp(`-(?:replica|alarms)-(${REGION})(?:-dlq)?$`).exec(name);
-  if (named) return named[1];
-  if (/-(?:active|active-dlq|topic)$/.test(name)) return homeRegion;
-  return undefined;
+export function regionsByName(names: UnitNames, homeRegion: string): Map<string, string> {
+  const regions = new Map<string, string>([[names.topic, homeRegion]]);
+  for (const q of names.queues) {
+    regions.set(q.queue, q.region);
+    regions.set(q.deadLetterQueue, q.region);
+    regions.set(q.deliveryDeadLetterQueue, homeRegion);
+  }
+  for (const [region, topic] of Object.entries(names.alarmTopics)) regions.set(topic, region);
+  return regions;
 }
 
-/** Addresses (`type.name` or `data.type.name`) an expression references, deduplicated. */
-export function referencedAddresses(expr: Expression | undefined): string[] {
-  const out = new Set<string>();
-  const visit = (e: Expression | undefined): void => {
-    if (e === undefined || e === null) return;
-    if (Array.isArray(e)) {
-      for (const block of blocks(e)) for (const inner of Object.values(block)) visit(inner);
-      return;
-    }
-    const refs = (e as { references?: readonly string[] }).references ?? [];
-    for (const ref of refs) {
-      const parts = ref.split(".");
-      const n = parts[0] === "data" ? 3 : 2;
-      if (parts.length >= n) out.add(parts.slice(0, n).join("."));
-    }
-  };
-  visit(expr);
-  return [...out];
-}
+type Fail = (address: string, problem: string) => void;
 
-function constant(expr: Expression | undefined): unknown {
-  return expr !== undefined && !Array.isArray(expr)
-    ? (expr as { constant_value?: unknown }).constant_value
-    : undefined;
-}
-
-function blocks(expr: Expression | undefined): readonly Record<string, Expression>[] {
-  return Array.isArray(expr) ? (expr as readonly Record<string, Expression>[]) : [];
-}
-
-/** A policy-document data source's statements, as the checks need them. */
-interface StatementView {
-  readonly effect: string;
-  readonly actions: readonly string[];
-  readonly conditionVariables: readonly string[];
-  readonly conditionValueRefs: readonly string[];
-  readonly conditionValues: readonly unknown[];
-}
-
-function statementsOf(doc: ConfigResource | undefined): StatementView[] {
-  if (!doc || doc.type !== "aws_iam_policy_document") return [];
-  return blocks(doc.expressions?.statement).map((s) => ({
-    effect: (constant(s.effect) as string | undefined) ?? "Allow",
-    actions: (constant(s.actions) as string[] | undefined) ?? [],
-    conditionVariables: blocks(s.condition).map((c) => String(constant(c.variable))),
-    conditionValueRefs: blocks(s.condition).flatMap((c) => referencedAddresses(c.values)),
-    conditionValues: blocks(s.condition).flatMap(
-      (c) => (constant(c.values) as unknown[] | undefined) ?? [],
-    ),
-  }));
-}
-
-/** Checks one stack's plan. An empty list means the wiring is as designed. */
-export function checkWiring(plan: PlanJson, expect: WiringExpectation): WiringProblem[] {
-  const problems: WiringProblem[] = [];
-  const fail = (address: string, problem: string) => problems.push({ address, problem });
-  const resources = plan.configuration.root_module.resources ?? [];
-  const byAddress = new Map(resources.map((r) => [r.address, r]));
-  const regionOf = (r: ConfigResource): string | undefined =>
-    constant(plan.configuration.provider_config[r.provider_config_key]?.expressions?.region) as
-      string | undefined;
-  const refs = (r: ConfigResource, attr: string) =>
-    referencedAddresses(r.expressions?.[attr]).map((a) => byAddress.get(a));
-  const ofType = (type: string) => resources.filter((r) => r.mode === "managed" && r.type === type);
-
-  // 1. Every resource in its region.
-  for (const r of resources) {
-    const region = regionOf(r);
+/** 1. Every resource in a configured region, and in the region the design gives it. */
+function checkRegions(plan: PlanIndex, expect: WiringExpectation, fail: Fail): void {
+  const byName = regionsByName(expect.names, expect.homeRegion);
+  for (const r of plan.resources) {
+    const region = plan.regionOf(r);
     if (region === undefined) {
       fail(r.address, `provider ${r.provider_config_key} has no constant region`);
       continue;
@@ -162,137 +113,179 @@ export function checkWiring(plan: PlanJson, expect: WiringExpectation): WiringPr
       fail(r.address, `planned in ${region}; expected home ${expect.homeRegion}`);
     }
     if (NAMED_BY_REGION.includes(r.type)) {
-      const name = String(constant(r.expressions?.name));
-      const want = regionFromName(name, expect.homeRegion);
+      const name = plan.text(r, "name");
+      const want = byName.get(name);
       if (want !== region) fail(r.address, `${name} planned in ${region}; expected ${want}`);
     }
-    for (const spec of SAME_REGION_AS[r.type] ?? []) {
-      const optional = spec.endsWith("?");
-      const attr = optional ? spec.slice(0, -1) : spec;
-      const anchors = refs(r, attr);
-      if (anchors.length === 0 && !optional) {
-        fail(r.address, `${attr} must reference a resource of the stack`);
-      }
-      for (const anchor of anchors) {
-        if (anchor === undefined) {
-          fail(r.address, `${attr} references a resource the plan does not have`);
-        } else if (regionOf(anchor) !== region) {
-          fail(
-            r.address,
-            `planned in ${region} but ${attr} is ${anchor.address} in ${regionOf(anchor)}`,
-          );
-        }
+    checkAnchors(plan, r, region, fail);
+  }
+}
+
+/** A resource lies in the region of the resources its `SAME_REGION_AS` attributes reference. */
+function checkAnchors(plan: PlanIndex, r: ConfigResource, region: string, fail: Fail): void {
+  for (const spec of SAME_REGION_AS[r.type] ?? []) {
+    const optional = spec.endsWith("?");
+    const attr = optional ? spec.slice(0, -1) : spec;
+    const anchors = plan.refs(r, attr);
+    if (anchors.length === 0 && !optional) {
+      fail(r.address, `${attr} must reference a resource of the stack`);
+    }
+    for (const anchor of anchors) {
+      if (anchor === undefined) {
+        fail(r.address, `${attr} references a resource the plan does not have`);
+      } else if (plan.regionOf(anchor) !== region) {
+        fail(
+          r.address,
+          `planned in ${region} but ${attr} is ${anchor.address} in ${plan.regionOf(anchor)}`,
+        );
       }
     }
   }
+}
 
-  // 2. The subscriptions: one per configured region's queue, each in the topic's region.
-  const subscriptions = ofType("aws_sns_topic_subscription").filter(
-    (sub) => constant(sub.expressions?.protocol) === "sqs",
-  );
-  const topics = ofType("aws_sns_topic").filter((t) =>
-    String(constant(t.expressions?.name)).endsWith("-topic"),
-  );
+/**
+ * 2. The subscriptions: one per configured region's queue, each in the topic's region, each
+ * with a delivery DLQ there. Answers which topic feeds each queue (delivery DLQs included).
+ */
+function checkSubscriptions(
+  plan: PlanIndex,
+  expect: WiringExpectation,
+  fail: Fail,
+): Map<string, string> {
   const fedBy = new Map<string, string>(); // queue address -> topic address
+  const subscriptions = plan
+    .ofType("aws_sns_topic_subscription")
+    .filter((sub) => plan.text(sub, "protocol") === "sqs");
   for (const sub of subscriptions) {
-    const [topic] = refs(sub, "topic_arn");
-    const [queue] = refs(sub, "endpoint");
+    const [topic] = plan.refs(sub, "topic_arn");
+    const [queue] = plan.refs(sub, "endpoint");
     if (!topic || topic.type !== "aws_sns_topic" || !queue || queue.type !== "aws_sqs_queue") {
       fail(sub.address, "must connect one topic to one queue");
       continue;
     }
     if (fedBy.has(queue.address)) fail(sub.address, `${queue.address} is subscribed twice`);
     fedBy.set(queue.address, topic.address);
-    const [deliveryDlq] = refs(sub, "redrive_policy");
+    const [deliveryDlq] = plan.refs(sub, "redrive_policy");
     if (!deliveryDlq || deliveryDlq.type !== "aws_sqs_queue") {
       fail(sub.address, "has no delivery dead-letter queue");
     } else {
-      if (regionOf(deliveryDlq) !== regionOf(sub)) {
+      if (plan.regionOf(deliveryDlq) !== plan.regionOf(sub)) {
         fail(sub.address, "delivery dead-letter queue is not in the topic's region");
       }
       fedBy.set(deliveryDlq.address, topic.address);
     }
   }
+  const topics = plan
+    .ofType("aws_sns_topic")
+    .filter((t) => plan.text(t, "name") === expect.names.topic);
   if (topics.length !== 1) fail("(stack)", `expected one fan-out topic, found ${topics.length}`);
-  const consumerQueues = ofType("aws_sqs_queue").filter(
-    (q) => !String(constant(q.expressions?.name)).endsWith("-dlq"),
-  );
-  const queueRegions = consumerQueues.map(regionOf).sort();
+  const queueRegions = consumerQueues(plan, expect)
+    .map((q) => plan.regionOf(q))
+    .sort();
   if (JSON.stringify(queueRegions) !== JSON.stringify([...expect.regions].sort())) {
     fail("(stack)", `queues in ${queueRegions.join(", ")}; expected one in each configured region`);
   }
+  return fedBy;
+}
 
-  // 3. Every queue: SSE, a dead-letter queue unless it is one, one TLS-only policy that lets
-  //    exactly its feeding topic send (and nothing else send, for queues nobody feeds).
-  const policies = ofType("aws_sqs_queue_policy");
-  for (const queue of ofType("aws_sqs_queue")) {
-    const name = String(constant(queue.expressions?.name));
+/** The queues consumers drain (not dead-letter queues), by the configuration's names. */
+function consumerQueues(plan: PlanIndex, expect: WiringExpectation): ConfigResource[] {
+  const names = new Set(expect.names.queues.map((q) => q.queue));
+  return plan.ofType("aws_sqs_queue").filter((q) => names.has(plan.text(q, "name")));
+}
+
+/**
+ * 3. Every queue: SSE, a dead-letter queue unless it is one, one TLS-only policy that lets
+ * exactly its feeding topic send (and nothing else send, for queues nobody feeds).
+ */
+function checkQueues(
+  plan: PlanIndex,
+  expect: WiringExpectation,
+  fedBy: ReadonlyMap<string, string>,
+  fail: Fail,
+): void {
+  const drained = new Set(consumerQueues(plan, expect).map((q) => q.address));
+  const policies = plan.ofType("aws_sqs_queue_policy");
+  for (const queue of plan.ofType("aws_sqs_queue")) {
     if (constant(queue.expressions?.sqs_managed_sse_enabled) !== true) {
       fail(queue.address, "has no SSE-SQS encryption");
     }
-    if (!name.endsWith("-dlq")) {
-      const [dlq] = refs(queue, "redrive_policy");
+    if (drained.has(queue.address)) {
+      const [dlq] = plan.refs(queue, "redrive_policy");
       if (!dlq || dlq.type !== "aws_sqs_queue") fail(queue.address, "has no dead-letter queue");
-      else if (regionOf(dlq) !== regionOf(queue)) {
+      else if (plan.regionOf(dlq) !== plan.regionOf(queue)) {
         fail(queue.address, "dead-letter queue is in another region");
       }
     }
-    const own = policies.filter((p) => refs(p, "queue_url")[0]?.address === queue.address);
+    const own = policies.filter((p) => plan.refs(p, "queue_url")[0]?.address === queue.address);
     if (own.length !== 1) {
       fail(queue.address, `has ${own.length} queue policies; expected exactly one`);
       continue;
     }
-    const statements = own[0] ? refs(own[0], "policy").flatMap((d) => statementsOf(d)) : [];
-    const tlsOnly = statements.some(
-      (s) =>
-        s.effect === "Deny" &&
-        s.conditionVariables.includes("aws:SecureTransport") &&
-        s.conditionValues.includes("false"),
-    );
-    if (!tlsOnly) fail(queue.address, "policy has no TLS-only deny statement");
-    const allows = statements.filter((s) => s.effect === "Allow");
-    const topic = fedBy.get(queue.address);
-    if (topic === undefined) {
-      if (allows.length > 0) fail(queue.address, "nobody feeds it, yet its policy allows access");
-    } else {
-      const ok =
-        allows.length === 1 &&
-        JSON.stringify(allows[0].actions) === JSON.stringify(["sqs:SendMessage"]) &&
-        allows[0].conditionVariables.includes("aws:SourceArn") &&
-        JSON.stringify(allows[0].conditionValueRefs) === JSON.stringify([topic]);
-      if (!ok) {
-        fail(
-          queue.address,
-          `policy must allow only sqs:SendMessage from ${topic} by aws:SourceArn`,
-        );
-      }
-    }
+    checkQueuePolicy(plan, queue, own[0], fedBy.get(queue.address), fail);
   }
-  // 4. Functions: each logs to its own log group `/aws/lambda/<name>` in its region; every
-  //    queue that is not a dead-letter queue has exactly one consumer mapping.
-  const functions = ofType("aws_lambda_function");
+}
+
+function checkQueuePolicy(
+  plan: PlanIndex,
+  queue: ConfigResource,
+  policy: ConfigResource,
+  topic: string | undefined,
+  fail: Fail,
+): void {
+  const statements = plan.refs(policy, "policy").flatMap((d) => planStatements(d));
+  const tlsOnly = statements.some(
+    (s) =>
+      s.effect === "Deny" &&
+      s.conditionVariables.includes("aws:SecureTransport") &&
+      s.conditionValues.includes("false"),
+  );
+  if (!tlsOnly) fail(queue.address, "policy has no TLS-only deny statement");
+  const allows = statements.filter((s) => s.effect === "Allow");
+  if (topic === undefined) {
+    if (allows.length > 0) fail(queue.address, "nobody feeds it, yet its policy allows access");
+    return;
+  }
+  const ok =
+    allows.length === 1 &&
+    JSON.stringify(allows[0].actions) === JSON.stringify(["sqs:SendMessage"]) &&
+    allows[0].conditionVariables.includes("aws:SourceArn") &&
+    JSON.stringify(allows[0].conditionValueRefs) === JSON.stringify([topic]);
+  if (!ok) {
+    fail(queue.address, `policy must allow only sqs:SendMessage from ${topic} by aws:SourceArn`);
+  }
+}
+
+/** 4. Functions: each logs to its own log group `/aws/lambda/<name>` in its region. */
+function checkLogGroups(plan: PlanIndex, fail: Fail): void {
   const logGroupUsers = new Map<string, number>();
-  for (const fn of functions) {
-    const [group] = refs(fn, "logging_config");
-    const groupName = group ? constant(group.expressions?.name) : undefined;
-    const fnName = constant(fn.expressions?.function_name);
+  for (const fn of plan.ofType("aws_lambda_function")) {
+    const [group] = plan.refs(fn, "logging_config");
+    const fnName = plan.text(fn, "function_name");
     if (!group || group.type !== "aws_cloudwatch_log_group") {
       fail(fn.address, "has no log group of its own");
-    } else {
-      if (groupName !== `/aws/lambda/${String(fnName)}`) {
-        fail(fn.address, `logs to ${String(groupName)}, not /aws/lambda/${String(fnName)}`);
-      }
-      logGroupUsers.set(group.address, (logGroupUsers.get(group.address) ?? 0) + 1);
+      continue;
     }
+    const groupName = plan.text(group, "name");
+    if (groupName !== `/aws/lambda/${fnName}`) {
+      fail(fn.address, `logs to ${groupName}, not /aws/lambda/${fnName}`);
+    }
+    logGroupUsers.set(group.address, (logGroupUsers.get(group.address) ?? 0) + 1);
   }
-  for (const group of ofType("aws_cloudwatch_log_group")) {
+  for (const group of plan.ofType("aws_cloudwatch_log_group")) {
     if (logGroupUsers.get(group.address) !== 1) {
       fail(group.address, "is not the log group of exactly one function");
     }
   }
-  const mappings = ofType("aws_lambda_event_source_mapping");
-  for (const queue of consumerQueues) {
-    const own = mappings.filter((m) => refs(m, "event_source_arn")[0]?.address === queue.address);
+}
+
+/** 4. Every queue consumers drain has exactly one mapping, which reports batch item failures. */
+function checkMappings(plan: PlanIndex, expect: WiringExpectation, fail: Fail): void {
+  const mappings = plan.ofType("aws_lambda_event_source_mapping");
+  for (const queue of consumerQueues(plan, expect)) {
+    const own = mappings.filter(
+      (m) => plan.refs(m, "event_source_arn")[0]?.address === queue.address,
+    );
     if (own.length !== 1) fail(queue.address, `has ${own.length} consumers; expected exactly one`);
   }
   for (const m of mappings) {
@@ -301,12 +294,28 @@ export function checkWiring(plan: PlanJson, expect: WiringExpectation): WiringPr
       fail(m.address, "does not report batch item failures");
     }
   }
-  // 5. Every KMS key encrypts a topic of its own region.
-  for (const key of ofType("aws_kms_key")) {
-    const users = ofType("aws_sns_topic").filter((t) =>
-      refs(t, "kms_master_key_id").some((k) => k?.address === key.address),
-    );
+}
+
+/** 5. Every KMS key encrypts a topic of its own region. */
+function checkKeys(plan: PlanIndex, fail: Fail): void {
+  for (const key of plan.ofType("aws_kms_key")) {
+    const users = plan
+      .ofType("aws_sns_topic")
+      .filter((t) => plan.refs(t, "kms_master_key_id").some((k) => k?.address === key.address));
     if (users.length === 0) fail(key.address, "encrypts no topic of the stack");
   }
+}
+
+/** Checks one stack's plan. An empty list means the wiring is as designed. */
+export function checkWiring(planJson: PlanJson, expect: WiringExpectation): WiringProblem[] {
+  const problems: WiringProblem[] = [];
+  const fail: Fail = (address, problem) => problems.push({ address, problem });
+  const plan = new PlanIndex(planJson);
+  checkRegions(plan, expect, fail);
+  const fedBy = checkSubscriptions(plan, expect, fail);
+  checkQueues(plan, expect, fedBy, fail);
+  checkLogGroups(plan, fail);
+  checkMappings(plan, expect, fail);
+  checkKeys(plan, fail);
   return problems;
 }

@@ -1,4 +1,4 @@
-import { defaultConfig, resources, synthAll } from "./support/synth";
+import { defaultConfig, resources, synthAll } from "../support/synth";
 
 const THREE = "primary=us-east-1,secondary=us-west-2,tertiary=eu-west-1";
 const config = defaultConfig({ FANOUT_STACKS: THREE });

@@ -8,24 +8,19 @@
  * Where Terraform or the mirror is missing this suite says why and skips, unless
  * FANOUT_REQUIRE_PLAN=1 (as in CI), where it fails.
  */
-import { readFileSync, rmSync } from "node:fs";
+import { cpSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { FanoutConfig } from "../config/config";
-import {
-  ConfigResource,
-  OVERRIDE_FILE,
-  PlanJson,
-  planAll,
-  StackPlan,
-  tempOutdir,
-} from "../verify/offline-plan";
-import { synthToDir } from "../verify/synth";
-import { checkWiring, regionFromName } from "../verify/wiring";
-import { runChecks } from "../checks/run";
-import { readStacks, StackIndex, StackJson } from "../checks/terraform-json";
-import { buildReport, countResources } from "../review/report";
-import { defaultConfig } from "./support/synth";
-import { terraformSuite } from "./support/terraform";
+import { FanoutConfig } from "../../config/config";
+import { ConfigResource, PlanJson } from "../../inspect/plan";
+import { StackIndex } from "../../inspect/stack-index";
+import { readStacks, tempOutdir } from "../../inspect/synth";
+import { StackJson } from "../../inspect/terraform-json";
+import { OVERRIDE_FILE, planAll, StackPlan } from "../../verify/offline-plan";
+import { checkWiring, regionsByName, wiringExpectation } from "../../verify/wiring";
+import { runChecks } from "../../checks/run";
+import { buildReport, countResources } from "../../review/report";
+import { defaultConfig, synthOutdir } from "../support/synth";
+import { terraformSuite } from "../support/terraform";
 
 const terraform = terraformSuite("OFFLINE TERRAFORM PLAN");
 
@@ -50,7 +45,7 @@ terraform.describe("offline terraform plan", () => {
     terraform.assertAvailable();
     for (const [label, config] of Object.entries(configs)) {
       const outdir = tempOutdir(label);
-      synthToDir(config, outdir);
+      cpSync(synthOutdir(config), outdir, { recursive: true });
       const stacks = readStacks(outdir);
       planned[label] = { config, outdir, stacks, plans: await planAll(outdir) };
     }
@@ -85,10 +80,7 @@ terraform.describe("offline terraform plan", () => {
     it("wires every resource in the region the design gives it", () => {
       const { config, plans } = planned[label];
       for (const { stack, plan } of plans) {
-        const unit = config.units.find((u) => u.stack === stack)!;
-        expect(checkWiring(plan, { homeRegion: unit.homeRegion, regions: config.regions })).toEqual(
-          [],
-        );
+        expect(checkWiring(plan, wiringExpectation(config, stack))).toEqual([]);
       }
     });
 
@@ -156,10 +148,7 @@ terraform.describe("offline terraform plan", () => {
   });
 
   describe("the wiring check fails on miswired plans", () => {
-    const expectation = () => ({
-      homeRegion: "us-east-1",
-      regions: configs.default.regions,
-    });
+    const expectation = () => wiringExpectation(configs.default, "primary");
     const primary = (): PlanJson =>
       structuredClone(planned.default.plans.find((p) => p.stack === "primary")!.plan);
     const resourcesOf = (plan: PlanJson) =>
@@ -298,17 +287,18 @@ terraform.describe("offline terraform plan", () => {
   });
 });
 
-describe("regionFromName", () => {
+describe("regionsByName", () => {
+  const primary = configs.default.units.find((u) => u.stack === "primary")!;
   it.each([
     ["fanout-primary-active", "us-east-1"],
     ["fanout-primary-active-dlq", "us-east-1"],
     ["fanout-primary-replica-us-west-2", "us-west-2"],
-    ["fanout-primary-replica-us-gov-west-1-dlq", "us-gov-west-1"],
-    ["fanout-primary-replica-eu-west-1-delivery-dlq", "us-east-1"],
+    ["fanout-primary-replica-us-west-2-dlq", "us-west-2"],
+    ["fanout-primary-replica-us-west-2-delivery-dlq", "us-east-1"],
     ["fanout-primary-topic", "us-east-1"],
-    ["fanout-primary-alarms-eu-west-1", "eu-west-1"],
+    ["fanout-primary-alarms-us-west-2", "us-west-2"],
     ["something-else", undefined],
   ])("places %s in %s", (name, region) => {
-    expect(regionFromName(name, "us-east-1")).toBe(region);
+    expect(regionsByName(primary.names, primary.homeRegion).get(name)).toBe(region);
   });
 });

@@ -2,11 +2,11 @@
  * The policy rules: the real stacks pass, and every rule fires, alone, on a stack broken on
  * purpose (a deep copy of the real synthesized JSON with one thing changed).
  */
-import { RULES, Violation, WILDCARD_EXCEPTIONS } from "../checks/rules";
-import { formatViolations, runChecks } from "../checks/run";
-import { StackJson, synthStacks, TerraformJson } from "../checks/terraform-json";
-import { PROJECT_ROOT } from "../verify/synth";
-import { defaultConfig } from "./support/synth";
+import { RULES, Violation, WILDCARD_EXCEPTIONS } from "../../checks/rules";
+import { formatViolations, runChecks } from "../../checks/run";
+import { StackJson, TerraformJson } from "../../inspect/terraform-json";
+import { PROJECT_ROOT } from "../../inspect/synth";
+import { defaultConfig, stackJsons } from "../support/synth";
 
 type Body = Record<string, unknown>;
 type Section = Record<string, Record<string, Body>>;
@@ -15,8 +15,8 @@ let defaults: StackJson[];
 let threeRegions: StackJson[];
 
 beforeAll(() => {
-  defaults = synthStacks(defaultConfig());
-  threeRegions = synthStacks(
+  defaults = stackJsons(defaultConfig());
+  threeRegions = stackJsons(
     defaultConfig({ FANOUT_STACKS: "primary=us-east-1,secondary=us-west-2,tertiary=eu-west-1" }),
   );
 });

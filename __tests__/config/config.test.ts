@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
-import { ConfigError, loadConfig } from "../config/config";
-import { allNames, NAME_LIMITS, nameProblem } from "../config/names";
-import { SETTINGS } from "../config/settings";
-import { cdktfJsonContext } from "../verify/synth";
-import { defaultConfig, synthAll } from "./support/synth";
+import { ConfigError, loadConfig } from "../../config/config";
+import { allNames, NAME_LIMITS, nameProblem } from "../../config/names";
+import { SETTINGS } from "../../config/settings";
+import { cdktfJsonContext } from "../../inspect/synth";
+import { defaultConfig, synthAll } from "../support/synth";
 
 /** The ConfigError message `loadConfig` throws for these sources. */
 function errorOf(context: Record<string, unknown>, env: Record<string, string> = {}): string {
@@ -64,7 +64,7 @@ describe("default configuration", () => {
 });
 
 describe("documentation", () => {
-  const readme = readFileSync(join(__dirname, "..", "README.md"), "utf8");
+  const readme = readFileSync(join(__dirname, "..", "..", "README.md"), "utf8");
   const rows = readme.split("\n").filter((line) => line.startsWith("| `"));
 
   it.each(Object.values(SETTINGS).map((s) => [s.key, s.env, s.default] as const))(

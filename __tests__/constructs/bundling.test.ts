@@ -10,9 +10,9 @@ import {
   clearBundleCache,
   packageLambda,
   stableSourcePath,
-} from "../constructs/bundling";
+} from "../../constructs/bundling";
 import { unzipSync } from "fflate";
-import { consumerEnvironment } from "../lambdas/consumer/env";
+import { consumerEnvironment } from "../../lambdas/consumer/env";
 
 const CONSUMER = "lambdas/consumer/index.ts";
 const MAX_CONSUMER_BYTES = 60 * 1024;

@@ -7,7 +7,7 @@ import {
   resourceWhere,
   statementsOf,
   synthAll,
-} from "./support/synth";
+} from "../support/synth";
 
 const config = defaultConfig();
 const stacks = synthAll(config);

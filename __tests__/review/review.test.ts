@@ -4,16 +4,20 @@
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
-import { join } from "node:path";
-import { runChecks } from "../checks/run";
-import { readStacks, StackIndex, StackJson, synthStacks } from "../checks/terraform-json";
-import { diffStacks } from "../review/diff";
-import { flowchartProblems, safeId, stackFlowchart } from "../review/mermaid";
-import { mermaidParseError, mermaidParserUnavailable } from "../review/mermaid-parser";
-import { buildReport, countResources, GLOBAL, mermaidBlocks } from "../review/report";
-import { tempOutdir } from "../verify/offline-plan";
-import { PROJECT_ROOT, synthToDir } from "../verify/synth";
-import { defaultConfig } from "./support/synth";
+import { dirname, join } from "node:path";
+import { runChecks } from "../../checks/run";
+import { StackIndex } from "../../inspect/stack-index";
+import { StackJson } from "../../inspect/terraform-json";
+import { diffStacks } from "../../review/diff";
+import { safeId, stackFlowchart } from "../../review/mermaid";
+import {
+  flowchartProblems,
+  mermaidParseError,
+  mermaidParserUnavailable,
+} from "../../review/mermaid-parser";
+import { buildReport, countResources, GLOBAL, mermaidBlocks } from "../../review/report";
+import { PROJECT_ROOT, readStacks, synthStacks, tempOutdir } from "../../inspect/synth";
+import { defaultConfig, stackJsons, synthOutdir } from "../support/synth";
 
 const THREE = { FANOUT_STACKS: "primary=us-east-1,secondary=us-west-2,tertiary=eu-west-1" };
 
@@ -23,14 +27,11 @@ let three: StackJson[];
 let report: string;
 
 beforeAll(() => {
-  outdir = tempOutdir("review");
-  synthToDir(defaultConfig(), outdir);
+  outdir = synthOutdir(defaultConfig());
   defaults = readStacks(outdir);
-  three = synthStacks(defaultConfig({ ...THREE, FANOUT_LOG_RETENTION_DAYS: "30" }));
+  three = stackJsons(defaultConfig({ ...THREE, FANOUT_LOG_RETENTION_DAYS: "30" }));
   report = buildReport({ stacks: defaults, violations: runChecks(defaults) });
 });
-
-afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
 const resourcesInJson = (s: StackJson) =>
   Object.values(s.json.resource ?? {}).reduce((n, byId) => n + Object.keys(byId).length, 0);
@@ -99,7 +100,7 @@ describe("the Mermaid flowchart", () => {
   });
 
   it("marks disabled consumers (active-standby)", () => {
-    const standby = synthStacks(defaultConfig({ FANOUT_CONSUMER_MODE: "active-standby" }));
+    const standby = stackJsons(defaultConfig({ FANOUT_CONSUMER_MODE: "active-standby" }));
     const chart = stackFlowchart(new StackIndex(standby[0]));
     expect(chart.split("\n").filter((l) => l.includes("|polls (disabled)|"))).toHaveLength(1);
     expect(flowchartProblems(chart)).toEqual([]);
@@ -228,7 +229,7 @@ describe("the report", () => {
   });
 
   it("is written by npm run review to --output, which prints where", () => {
-    const output = join(outdir, "report.md");
+    const output = join(tempOutdir("review"), "report.md");
     const stdout = execFileSync(
       process.execPath,
       [
@@ -243,5 +244,6 @@ describe("the report", () => {
     );
     expect(stdout).toContain(`written to ${output}`);
     expect(readFileSync(output, "utf8")).toBe(report);
+    rmSync(dirname(output), { recursive: true, force: true });
   }, 60_000);
 });

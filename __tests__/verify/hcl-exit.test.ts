@@ -12,13 +12,12 @@ import {
   hclStackDirs,
   repairCdktfHcl,
   repairHclDir,
-  synthHclToDir,
   validateStackDir,
   ValidateResult,
-} from "../verify/hcl";
-import { tempOutdir } from "../verify/offline-plan";
-import { defaultConfig } from "./support/synth";
-import { terraformSuite } from "./support/terraform";
+} from "../../verify/hcl";
+import { synthesize, tempOutdir } from "../../inspect/synth";
+import { defaultConfig } from "../support/synth";
+import { terraformSuite } from "../support/terraform";
 
 describe("repairCdktfHcl", () => {
   it("escapes the quotes of a JSON string, leaving interpolations alone", () => {
@@ -82,7 +81,7 @@ terraform.describe("the HCL of every stack", () => {
   beforeAll(async () => {
     terraform.assertAvailable();
     outdir = tempOutdir("hcl");
-    synthHclToDir(config, outdir);
+    synthesize(config, outdir, { hcl: true });
     repairHclDir(outdir);
     await Promise.all(
       hclStackDirs(outdir).map(async (dir) => results.set(dir, await validateStackDir(dir))),

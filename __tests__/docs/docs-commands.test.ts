@@ -5,13 +5,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { PROJECT_ROOT } from "../verify/synth";
-
-/**
- * Scripts the docs may name before they exist. `fanout` is the operator CLI (`npm run fanout --
- * produce ...`), which lands separately; remove it from this list when package.json has it.
- */
-const PENDING_SCRIPTS: readonly string[] = [];
+import { PROJECT_ROOT } from "../../inspect/synth";
 
 /** cdktf CLI verbs the docs may use. */
 const CDKTF_VERBS: readonly string[] = ["synth", "deploy", "destroy", "diff", "get", "output"];
@@ -73,12 +67,7 @@ function unknownCommands(list: readonly Use[]): string[] {
   const out: string[] = [];
   for (const { where, command } of list) {
     const [tool, verb, name] = command.split(/\s+/);
-    if (
-      tool === "npm" &&
-      verb === "run" &&
-      !scripts.includes(name) &&
-      !PENDING_SCRIPTS.includes(name)
-    ) {
+    if (tool === "npm" && verb === "run" && !scripts.includes(name)) {
       out.push(`${where}: ${command}: no npm script ${name}`);
     }
     if (tool === "npx" && verb === "cdktf" && !CDKTF_VERBS.includes(name)) {
@@ -97,7 +86,7 @@ describe("commands in the docs, the README and help", () => {
     );
   });
 
-  it("name npm scripts that exist (or the pending CLI script) and cdktf verbs that exist", () => {
+  it("name npm scripts that exist and cdktf verbs that exist", () => {
     expect(unknownCommands(sources)).toEqual([]);
   });
 
@@ -108,10 +97,6 @@ describe("commands in the docs, the README and help", () => {
       "x.md: npm run nope: no npm script nope",
       "x.md: npx cdktf plan primary: cdktf has no verb plan",
     ]);
-  });
-
-  it("use the pending script only while it is missing", () => {
-    for (const name of PENDING_SCRIPTS) expect(scripts).not.toContain(name);
   });
 });
 

@@ -1,4 +1,4 @@
-import { producerApiEnvironment } from "../lambdas/producer-api/env";
+import { producerApiEnvironment } from "../../lambdas/producer-api/env";
 import {
   defaultConfig,
   ref,
@@ -6,7 +6,7 @@ import {
   resourceWhere,
   statementsOf,
   synthAll,
-} from "./support/synth";
+} from "../support/synth";
 
 const config = defaultConfig();
 const stacks = synthAll(config);

@@ -1,12 +1,12 @@
-import { AWS_METRICS, Widget } from "../constructs/dashboard-body";
-import { createConsumer } from "../lambdas/consumer/handler";
+import { AWS_METRICS, Widget } from "../../constructs/dashboard-body";
+import { createConsumer } from "../../lambdas/consumer/handler";
 import {
   captureStdout,
   snsBody,
   sqsEvent,
   sqsRecord,
   STARTED_AT,
-} from "../lambdas/consumer/__tests__/factories";
+} from "../../lambdas/consumer/__tests__/factories";
 import {
   BATCH_METRIC_NAMES,
   consumerDimensions,
@@ -14,8 +14,8 @@ import {
   FAILURE_REASONS,
   LATENCY_METRIC_NAMES,
   METRIC_NAMESPACE,
-} from "../lambdas/shared/metrics";
-import { QueueRole } from "../config/names";
+} from "../../lambdas/shared/metrics";
+import { QueueRole } from "../../config/names";
 import {
   defaultConfig,
   ref,
@@ -24,7 +24,7 @@ import {
   statementsOf,
   synthAll,
   TerraformJson,
-} from "./support/synth";
+} from "../support/synth";
 
 const config = defaultConfig();
 const stacks = synthAll(config);

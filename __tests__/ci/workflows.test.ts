@@ -15,9 +15,9 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { SETTINGS } from "../config/settings";
-import { offlinePlanUnavailable } from "../verify/offline-plan";
-import { PROJECT_ROOT } from "../verify/synth";
+import { SETTINGS } from "../../config/settings";
+import { offlinePlanUnavailable } from "../../verify/offline-plan";
+import { PROJECT_ROOT } from "../../inspect/synth";
 
 type Json = Record<string, unknown>;
 interface Step {

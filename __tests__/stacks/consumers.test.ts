@@ -1,8 +1,4 @@
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
-import { Testing, TerraformStack } from "cdktf";
-import { QueueConsumer } from "../constructs/queue-consumer";
-import { CONSUMER_ENV, consumerEnvironment } from "../lambdas/consumer/env";
+import { CONSUMER_ENV, consumerEnvironment } from "../../lambdas/consumer/env";
 import {
   defaultConfig,
   ref,
@@ -10,8 +6,9 @@ import {
   resourceWhere,
   statementsOf,
   synthAll,
+  synthAllFresh,
   TerraformJson,
-} from "./support/synth";
+} from "../support/synth";
 
 const config = defaultConfig();
 const stacks = synthAll(config);
@@ -175,7 +172,7 @@ describe("active-standby mode", () => {
 
 describe("packaging", () => {
   it("gives the same asset hash to every consumer, synth after synth", () => {
-    const hashes = [stacks, synthAll(config)].flatMap((set) =>
+    const hashes = [stacks, synthAllFresh(config)].flatMap((set) =>
       Object.values(set).flatMap(({ json }) =>
         resources(json, "aws_lambda_function")
           .filter(([, fn]) => String(fn.function_name).endsWith("-consumer"))
@@ -183,36 +180,5 @@ describe("packaging", () => {
       ),
     );
     expect(new Set(hashes).size).toBe(1);
-  });
-});
-
-describe("QueueConsumer", () => {
-  function consumerWith(visibilityTimeoutSeconds: number | undefined, timeoutSeconds: number) {
-    const stack = new TerraformStack(Testing.app(), "test");
-    const provider = new AwsProvider(stack, "aws", { region: "us-east-1", alias: "us-east-1" });
-    const queue = new SqsQueue(stack, "queue", { provider, name: "q", visibilityTimeoutSeconds });
-    return () =>
-      new QueueConsumer(stack, "consumer", {
-        queue,
-        functionName: "q-consumer",
-        unitName: "fanout-test",
-        stack: "test",
-        role: "active",
-        timeoutSeconds,
-      });
-  }
-
-  it("throws when the queue's visibility timeout is below six function timeouts", () => {
-    expect(consumerWith(179, 30)).toThrow(
-      "QueueConsumer q-consumer: queue visibility timeout 179 s is below 6 x function timeout 30 s; allowed: at least 180 s",
-    );
-  });
-
-  it("throws when the queue keeps the SQS default visibility timeout", () => {
-    expect(consumerWith(undefined, 30)).toThrow(/queue visibility timeout 30 s is below/);
-  });
-
-  it("accepts exactly six function timeouts", () => {
-    expect(consumerWith(60, 10)).not.toThrow();
   });
 });

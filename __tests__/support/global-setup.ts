@@ -1,0 +1,3 @@
+import { setupSynthCache } from "./synth-cache";
+
+export default setupSynthCache;

@@ -1,0 +1,3 @@
+import { teardownSynthCache } from "./synth-cache";
+
+export default teardownSynthCache;
