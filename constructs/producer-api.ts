@@ -88,6 +88,13 @@ export class ProducerApi extends Construct {
         actions: ["sns:Publish"],
         resources: [topic.arn],
       },
+      {
+        // GET /health reads the topic to tell whether the region can publish.
+        sid: "CheckOwnTopic",
+        effect: "Allow",
+        actions: ["sns:GetTopicAttributes"],
+        resources: [topic.arn],
+      },
     ]);
 
     this.api = new ApiGatewayRestApi(this, "api", {

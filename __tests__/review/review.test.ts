@@ -157,7 +157,8 @@ describe("role permissions", () => {
     );
     expect(section).not.toContain("${");
     const rows = section.split("\n").filter((l) => l.startsWith("| `fanout-primary"));
-    expect(rows).toHaveLength(6); // 3 roles x (logging + one grant)
+    // 3 roles x (logging + one grant), and the API's second statement (health reads the topic)
+    expect(rows).toHaveLength(7);
   });
 });
 

@@ -113,7 +113,7 @@ describe.each(config.units.map((u) => [u.stack, u] as const))(
       });
     });
 
-    it("runs a function that may publish to this stack's topic and nothing else", () => {
+    it("runs a function that may publish to and read this stack's topic and nothing else", () => {
       expect(fn).toMatchObject({ provider: home, runtime: "nodejs22.x", architectures: ["arm64"] });
       const [roleId] = resourceWhere(json, "aws_iam_role", "name", unit.names.apiFunction);
       const policies = resources(json, "aws_iam_role_policy")
@@ -124,6 +124,12 @@ describe.each(config.units.map((u) => [u.stack, u] as const))(
           sid: "PublishToOwnTopic",
           effect: "Allow",
           actions: ["sns:Publish"],
+          resources: [ref("aws_sns_topic", topicId, "arn")],
+        },
+        {
+          sid: "CheckOwnTopic",
+          effect: "Allow",
+          actions: ["sns:GetTopicAttributes"],
           resources: [ref("aws_sns_topic", topicId, "arn")],
         },
       ]);

@@ -5,7 +5,9 @@
  *   POST /messages  (IAM-authorized at the gateway) publishes one message to the stack's topic.
  *   GET  /health    (no auth; Route 53 health checks, the CLI) answers
  *                   200 { service, stack, region, topic } where `topic` is the topic NAME (the
- *                   ARN would disclose the account id on an unauthenticated route).
+ *                   ARN would disclose the account id on an unauthenticated route), once a
+ *                   real call on the topic (GetTopicAttributes, cached 5 s) succeeds; else
+ *                   503 { message, reason, ... }.
  *
  * POST /messages request shape
  *   Content-Type: application/json or application/<x>+json; a charset parameter must be UTF-8.
@@ -43,18 +45,21 @@
  *       KMS key problems.
  */
 import { Logger } from "@aws-lambda-powertools/logger";
-import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import { GetTopicAttributesCommand, PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { callerOf } from "./caller";
 import { readConfig, type ProducerApiConfig } from "./env";
 import { parsePublishRequest, resolveRoute } from "./request";
 import { errorResponse, jsonResponse } from "./responses";
 import { isRetryablePublishError, publishErrorDetails } from "./sns-errors";
+import { cachedTopicHealth } from "./topic-health";
 
 /** Upper bound for one publish, SDK retries included (API Gateway gives up at 29 s). */
 const PUBLISH_TIMEOUT_MS = 10_000;
 /** Time kept back from the Lambda deadline to answer 502 instead of being killed. */
 const RESPONSE_RESERVE_MS = 1_000;
+/** Upper bound of the health check's call on the topic. */
+const HEALTH_PROBE_TIMEOUT_MS = 2_000;
 
 const logger = new Logger();
 // One client per container, reused by every invocation. Region: AWS_REGION.
@@ -62,6 +67,12 @@ const sns = new SNSClient({
   maxAttempts: 3,
   requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 },
 });
+/** Can this region publish? One GetTopicAttributes per topic per few seconds, however many checks. */
+export const topicHealth = cachedTopicHealth((topicArn) =>
+  sns.send(new GetTopicAttributesCommand({ TopicArn: topicArn }), {
+    abortSignal: AbortSignal.timeout(HEALTH_PROBE_TIMEOUT_MS),
+  }),
+);
 
 export async function handler(
   event: APIGatewayProxyEvent,
@@ -117,13 +128,23 @@ async function route(
     : publish(event, context, requestId, config.config);
 }
 
-function health(config: ProducerApiConfig): APIGatewayProxyResult {
-  return jsonResponse(200, {
+async function health(config: ProducerApiConfig): Promise<APIGatewayProxyResult> {
+  const identity = {
     service: config.service,
     stack: config.stack,
     region: config.region,
     topic: config.topicName,
-  });
+  };
+  const topic = await topicHealth(config.topicArn);
+  if (!topic.ok) {
+    logger.warn("Health check failed: the topic cannot be reached", { reason: topic.reason });
+    return jsonResponse(503, {
+      message: "This region cannot publish right now",
+      reason: topic.reason,
+      ...identity,
+    });
+  }
+  return jsonResponse(200, identity);
 }
 
 async function publish(

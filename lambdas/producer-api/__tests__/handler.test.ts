@@ -1,6 +1,7 @@
 import "./init-env";
 import {
   AuthorizationErrorException,
+  GetTopicAttributesCommand,
   KMSDisabledException,
   NotFoundException,
   PublishCommand,
@@ -10,7 +11,7 @@ import {
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { ENV_SERVICE_NAME, ENV_STACK, ENV_TOPIC_ARN } from "../env";
-import { handler } from "../index";
+import { handler, topicHealth } from "../index";
 import { MAX_MESSAGE_BYTES } from "../request";
 import postMessagesEvent from "./fixtures/post-messages-event.json";
 import {
@@ -37,7 +38,9 @@ let logs: CapturedLogs;
 
 beforeEach(() => {
   sns.reset();
+  topicHealth.clear();
   sns.on(PublishCommand).resolves({ MessageId: MESSAGE_ID });
+  sns.on(GetTopicAttributesCommand).resolves({ Attributes: {} });
   restoreEnv = setFunctionEnv();
   logs = captureLogs();
   jest.useFakeTimers({ now: NOW, doNotFake: ["nextTick", "setImmediate"] });
@@ -319,6 +322,40 @@ describe("routing", () => {
   });
 });
 
+describe("GET /health checks that the region can publish", () => {
+  const healthEvent = () => apiEvent({ method: "GET", path: "/health" });
+
+  it("calls GetTopicAttributes on the stack's topic", async () => {
+    expect((await invoke(healthEvent())).statusCode).toBe(200);
+    const calls = sns.commandCalls(GetTopicAttributesCommand);
+    expect(calls.map((c) => c.args[0].input)).toEqual([{ TopicArn: TOPIC_ARN }]);
+  });
+
+  it("answers 503 with a JSON reason when the topic cannot be used", async () => {
+    sns
+      .on(GetTopicAttributesCommand)
+      .rejects(new NotFoundException({ message: "Topic does not exist", $metadata: {} }));
+    const result = await invoke(healthEvent());
+    expectJsonAnswer(result, 503);
+    expect(body(result)).toEqual({
+      message: "This region cannot publish right now",
+      reason: "NotFoundException",
+      service: SERVICE,
+      stack: STACK,
+      region: REGION,
+      topic: "fanout-primary-topic",
+    });
+  });
+
+  it("makes one call for a flood of checks within the cache period, and another after it", async () => {
+    await Promise.all(Array.from({ length: 50 }, () => invoke(healthEvent())));
+    expect(sns.commandCalls(GetTopicAttributesCommand)).toHaveLength(1);
+    jest.setSystemTime(NOW + 5_001);
+    await invoke(healthEvent());
+    expect(sns.commandCalls(GetTopicAttributesCommand)).toHaveLength(2);
+  });
+});
+
 describe("GET /health", () => {
   it("answers the service, stack, region and topic name from the environment", async () => {
     const result = await invoke(apiEvent({ method: "GET", path: "/health" }));
@@ -330,7 +367,9 @@ describe("GET /health", () => {
       region: REGION,
       topic: "fanout-primary-topic",
     });
-    expect(sns.calls()).toHaveLength(0);
+    // Health reads the topic (whether the region can publish) and publishes nothing.
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
+    expect(sns.calls()).toHaveLength(sns.commandCalls(GetTopicAttributesCommand).length);
   });
 
   it("does not need a body, a content type or a Lambda context", async () => {
