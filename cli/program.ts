@@ -29,7 +29,7 @@ const COMMANDS: readonly CommandRegistration[] = [
 const HELP_FOOTER = `
 Every command reads the stack outputs file (--outputs, else $${OUTPUTS_ENV}, else
 ./${DEFAULT_OUTPUTS_FILE}), written by:
-  cdktf deploy primary secondary --outputs-file ${DEFAULT_OUTPUTS_FILE}
+  npx cdktf deploy primary secondary --outputs-file ${DEFAULT_OUTPUTS_FILE}
 A top-level "_endpoints" object in it ({"<region>": "<url>"}) sends that region's AWS calls to an
 AWS-compatible endpoint instead (the local deployment writes one: .local/outputs.json).
 
