@@ -10,6 +10,8 @@ module.exports = {
     "^.+\\.ts$": "ts-jest",
   },
   setupFilesAfterEnv: ["<rootDir>/setup.js"],
+  // Once per run: the skip log and the registry check (see the file).
+  globalSetup: "<rootDir>/__tests__/support/global-setup.ts",
   moduleFileExtensions: ["ts", "js", "json", "node"],
   reporters: ["default", "<rootDir>/jest-summary-reporter.js"],
 };

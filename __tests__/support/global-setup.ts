@@ -1,0 +1,24 @@
+/**
+ * Jest global setup, once per run, in the parent process before any test file loads: creates
+ * the skip log (see skips.ts) and asks the Terraform registry, once and quickly, whether it
+ * answers, for the suites that plan when no local provider mirror is found. Both are handed
+ * to the test workers through the environment.
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { REGISTRY_ANSWERS_ENV } from "../../verify/offline-plan";
+import { localProviderSource, MIRROR_ENV, registryAnswers } from "../../verify/provider-source";
+import { SKIP_LOG_ENV } from "./skips";
+
+export default async function globalSetup(): Promise<void> {
+  process.env[SKIP_LOG_ENV] = join(mkdtempSync(join(tmpdir(), "fanout-jest-")), "skips.jsonl");
+  const local = localProviderSource();
+  if (
+    "problem" in local &&
+    !process.env[MIRROR_ENV] &&
+    process.env[REGISTRY_ANSWERS_ENV] === undefined
+  ) {
+    process.env[REGISTRY_ANSWERS_ENV] = (await registryAnswers()) ? "answers" : "silent";
+  }
+}
