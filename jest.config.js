@@ -10,7 +10,8 @@ module.exports = {
     "^.+\\.ts$": "ts-jest",
   },
   setupFilesAfterEnv: ["<rootDir>/setup.js"],
-  // One synthesis per configuration per run, shared by every suite (__tests__/support/synth.ts).
+  // Once per run: one synthesis per configuration shared by every suite
+  // (__tests__/support/synth.ts), the skip log and the registry check (global-setup.ts).
   globalSetup: "<rootDir>/__tests__/support/global-setup.ts",
   globalTeardown: "<rootDir>/__tests__/support/global-teardown.ts",
   moduleFileExtensions: ["ts", "js", "json", "node"],

@@ -8,6 +8,10 @@ import { EXIT } from "./errors";
 import { nodeHttpClient } from "./http";
 import { runCli } from "./program";
 
+// The AWS SDK warns (8 lines, before any output) that its releases after January 2027 need
+// Node 22; this tool runs on Node 20 until then. Set before any client is made.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
 function main(): void {
   let credentials: Credentials | undefined;
   const sharedCredentials = (): Credentials => (credentials ??= fromNodeProviderChain());

@@ -141,7 +141,7 @@ export class OutputsFile {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === "ENOENT") {
         throw new UsageError(
-          `outputs file ${path} not found; write it with: cdktf deploy --outputs-file ${path} <stacks...>, or pass --outputs <file>`,
+          `outputs file ${path} not found; write it with: npx cdktf deploy --outputs-file ${path} <stacks...>, or pass --outputs <file>`,
         );
       }
       throw new UsageError(`outputs file ${path}: cannot read it (${code ?? String(err)})`);

@@ -16,6 +16,8 @@ import { PROJECT_ROOT } from "./layout";
 import { down, up, type LocalDeployment } from "./lifecycle";
 import { RuntimeClient } from "./runtime/client";
 
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true"; // see cli/main.ts
+
 const log = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };

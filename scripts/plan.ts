@@ -1,24 +1,45 @@
 /**
  * `npm run plan`: synthesizes every stack with the project's configuration and plans each one
- * with real Terraform, without AWS credentials, then checks the wiring of each plan.
+ * with real Terraform, without AWS credentials, then checks the wiring of each plan. Each
+ * stack's steps are printed as they start (a plan takes tens of seconds).
  *
- * Providers come from the filesystem mirror in FANOUT_PROVIDER_MIRROR when set, otherwise
- * from the Terraform registry (internet needed).
+ * Providers come from wherever Terraform can get them (verify/provider-source.ts): the mirror
+ * in FANOUT_PROVIDER_MIRROR, a mirror of the CLI config or Terraform's local mirror
+ * directories, or the registry.
  */
 import { rmSync } from "node:fs";
 import { ConfigError } from "../config/config";
 import { projectConfig, synthesize, tempOutdir } from "../inspect/synth";
-import { MIRROR_ENV, planAll } from "../verify/offline-plan";
+import { planAll, type PlanStep } from "../verify/offline-plan";
+import { describeSource, findProviderSource, MIRROR_REMEDY } from "../verify/provider-source";
 import { checkWiring, wiringExpectation } from "../verify/wiring";
 
+const STEP_TEXT: Record<PlanStep, string> = {
+  init: "terraform init (providers)",
+  plan: "terraform plan",
+  show: "terraform show -json",
+  done: "planned",
+};
+
 async function main(): Promise<number> {
+  const started = Date.now();
+  const seconds = (): string => `${((Date.now() - started) / 1000).toFixed(0)}s`;
+  const source = await findProviderSource();
+  if ("problem" in source) {
+    console.error(`Cannot plan: ${source.problem}. To plan: ${MIRROR_REMEDY}.`);
+    return 1;
+  }
   const config = projectConfig();
   const outdir = tempOutdir("plan");
   try {
+    console.log(`Synthesizing ${config.units.length} stacks...`);
     synthesize(config, outdir);
-    const source = process.env[MIRROR_ENV] ? `mirror ${process.env[MIRROR_ENV]}` : "registry";
-    console.log(`Planning ${config.units.length} stacks offline (providers from ${source})...`);
-    const plans = await planAll(outdir);
+    console.log(
+      `[${seconds()}] Planning ${config.units.length} stacks offline, two at a time (providers from ${describeSource(source)})`,
+    );
+    const plans = await planAll(outdir, process.env, 2, (stack, step) => {
+      console.log(`[${seconds()}] ${stack.padEnd(12)} ${STEP_TEXT[step]}`);
+    });
     let failed = 0;
     for (const { stack, plan, resourceCount } of plans) {
       const unit = config.units.find((u) => u.stack === stack);

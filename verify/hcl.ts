@@ -10,7 +10,7 @@
  * `Fn.jsonencode` instead of `JSON.stringify` in the constructs the first repair finds nothing.
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join, relative, resolve } from "node:path";
 import { runTerraform, terraformEnv } from "./offline-plan";
 
 /** File name of a stack's HCL in a synth output. */
@@ -96,14 +96,56 @@ export function hclStackDirs(outdir: string): string[] {
     .filter((dir) => existsSync(join(dir, HCL_FILE)));
 }
 
-/** Repairs every stack's `cdk.tf` in place; returns the repairs per stack directory. */
-export function repairHclDir(outdir: string): Map<string, HclRepair> {
-  const repairs = new Map<string, HclRepair>();
+const LOCAL_BACKEND_PATH = /(backend\s+"local"\s*\{[^}]*?)(\n\s*)(path\s*=\s*")([^"]+)(")/;
+const REBASED = "# rebased from";
+
+/**
+ * A stack's local backend path names the state relative to the stack's directory in a JSON
+ * synth (`cdktf.out/stacks/<stack>` -> `terraform.<stack>.tfstate` in the project root). In an
+ * HCL synth written elsewhere (`cdktf.out/hcl/stacks/<stack>`) the same relative path names
+ * another file, so a plan there would see an empty state. Answers the HCL with the path
+ * rewritten to name, from `stackDir`, the file it names from `jsonStackDir`, and that path
+ * (`undefined` when the stack has no local backend). A comment above the path records the
+ * original, which makes the rebase idempotent.
+ */
+export function rebaseLocalStatePath(
+  hcl: string,
+  jsonStackDir: string,
+  stackDir: string,
+): { readonly text: string; readonly statePath?: string } {
+  const m = LOCAL_BACKEND_PATH.exec(hcl);
+  if (!m) return { text: hcl };
+  if (m[1].includes(REBASED)) return { text: hcl, statePath: m[4] };
+  const statePath = relative(resolve(stackDir), resolve(jsonStackDir, m[4]));
+  const note = `${REBASED} ${JSON.stringify(m[4])}, relative to the JSON synth's stack directory`;
+  return {
+    text: hcl.replace(LOCAL_BACKEND_PATH, `$1$2${note}$2$3${statePath}$5`),
+    statePath,
+  };
+}
+
+/** What `repairHclDir` did to one stack's `cdk.tf`. */
+export interface HclDirRepair extends HclRepair {
+  /** The local backend's state path after rebasing, when it was rebased. */
+  readonly statePath?: string;
+}
+
+/**
+ * Repairs every stack's `cdk.tf` in place; returns the repairs per stack directory. With
+ * `jsonOutdir` (the JSON synth's output directory, `cdktf.out`), each local backend path is
+ * rebased so the HCL names the same state file as the JSON synth does.
+ */
+export function repairHclDir(outdir: string, jsonOutdir?: string): Map<string, HclDirRepair> {
+  const repairs = new Map<string, HclDirRepair>();
   for (const dir of hclStackDirs(outdir)) {
     const file = join(dir, HCL_FILE);
     const repair = repairCdktfHcl(readFileSync(file, "utf8"));
-    writeFileSync(file, repair.text);
-    repairs.set(dir, repair);
+    const rebased =
+      jsonOutdir === undefined
+        ? { text: repair.text }
+        : rebaseLocalStatePath(repair.text, join(jsonOutdir, "stacks", basename(dir)), dir);
+    writeFileSync(file, rebased.text);
+    repairs.set(dir, { ...repair, text: rebased.text, statePath: rebased.statePath });
   }
   return repairs;
 }

@@ -6,17 +6,17 @@
  * every aliased AWS provider dummy credentials and the `skip_*` flags, and swaps the backend
  * for a local state inside that directory. The product's own provider blocks stay clean: the
  * override exists only in the copy being planned. With `FANOUT_PROVIDER_MIRROR` set to a
- * filesystem mirror of hashicorp/aws, `terraform init` installs from it; otherwise from the
- * registry.
+ * filesystem mirror of hashicorp/aws, `terraform init` installs from it; otherwise as the
+ * user's Terraform would (its CLI config, its implied local mirrors, the registry).
  */
 import { execFile } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { awsAliases } from "../inspect/terraform-json";
 import { PlanJson } from "../inspect/plan";
+import { localProviderSource, MIRROR_ENV, MIRROR_REMEDY } from "./provider-source";
 
-/** Environment variable naming a filesystem mirror directory of Terraform providers. */
-export const MIRROR_ENV = "FANOUT_PROVIDER_MIRROR";
+export { MIRROR_ENV };
 /** Environment variable that turns "Terraform is missing" from a skip into a failure. */
 export const REQUIRE_PLAN_ENV = "FANOUT_REQUIRE_PLAN";
 
@@ -30,18 +30,47 @@ export interface StackPlan {
 }
 
 /**
- * Why an offline plan cannot run here, or `undefined` when it can: Terraform must be on PATH
- * and `FANOUT_PROVIDER_MIRROR` must name an existing mirror directory.
+ * Set by the test run's global setup (`__tests__/support/global-setup.ts`) to `answers` when
+ * the registry answered its one quick request for the provider; read by
+ * `offlinePlanBlocker`, which must answer synchronously.
  */
-export function offlinePlanUnavailable(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const onPath = (env.PATH ?? "")
+export const REGISTRY_ANSWERS_ENV = "FANOUT_TEST_REGISTRY_ANSWERS";
+
+/** Why an offline plan cannot run here, and exactly what to do about it. */
+export interface Blocker {
+  readonly reason: string;
+  readonly remedy: string;
+}
+
+/** Whether an executable `terraform` is in one of PATH's directories. */
+export function terraformOnPath(env: NodeJS.ProcessEnv = process.env): boolean {
+  return (env.PATH ?? "")
     .split(":")
     .some((dir) => dir !== "" && existsSync(join(dir, "terraform")));
-  if (!onPath) return "terraform is not on PATH";
-  const mirror = env[MIRROR_ENV];
-  if (!mirror) return `${MIRROR_ENV} is not set (offline, hashicorp/aws comes from a mirror)`;
-  if (!existsSync(mirror)) return `${MIRROR_ENV}=${mirror} does not exist`;
-  return undefined;
+}
+
+/**
+ * What stops an offline plan here, or `undefined` when it can run: Terraform must be on PATH
+ * and the pinned AWS provider within reach (see provider-source.ts: FANOUT_PROVIDER_MIRROR,
+ * the CLI config's or Terraform's implied mirrors, or the registry when it answered).
+ */
+export function offlinePlanBlocker(env: NodeJS.ProcessEnv = process.env): Blocker | undefined {
+  if (!terraformOnPath(env)) {
+    return {
+      reason: "terraform is not on PATH",
+      remedy: "install Terraform 1.11 (the version in .terraform-version) on PATH",
+    };
+  }
+  const source = localProviderSource(env);
+  if (!("problem" in source)) return undefined;
+  if (!env[MIRROR_ENV] && env[REGISTRY_ANSWERS_ENV] === "answers") return undefined;
+  const registry = env[MIRROR_ENV] ? "" : ", and the registry does not answer";
+  return { reason: `${source.problem}${registry}`, remedy: MIRROR_REMEDY };
+}
+
+/** Why an offline plan cannot run here, in one line, or `undefined` when it can. */
+export function offlinePlanUnavailable(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return offlinePlanBlocker(env)?.reason;
 }
 
 /** The override that makes a stack plannable without an AWS account. */
@@ -125,10 +154,17 @@ export function terraformEnv(dir: string, env: NodeJS.ProcessEnv = process.env):
   return tfEnv;
 }
 
-/** Plans one synthesized stack directory offline and returns `terraform show -json` of it. */
+/** A step of planning one stack, for progress messages. */
+export type PlanStep = "init" | "plan" | "show" | "done";
+
+/**
+ * Plans one synthesized stack directory offline and returns `terraform show -json` of it;
+ * `onStep` hears each step as it starts.
+ */
 export async function planStackDir(
   stackDir: string,
   env: NodeJS.ProcessEnv = process.env,
+  onStep: (step: PlanStep) => void = () => undefined,
 ): Promise<PlanJson> {
   const synthesized = JSON.parse(readFileSync(join(stackDir, "cdk.tf.json"), "utf8"));
   writeFileSync(
@@ -136,15 +172,20 @@ export async function planStackDir(
     JSON.stringify(offlineOverride(awsAliases(synthesized)), null, 2),
   );
   const tfEnv = terraformEnv(stackDir, env);
+  onStep("init");
   await runTerraform(["init", "-no-color", "-input=false"], stackDir, tfEnv);
+  onStep("plan");
   await runTerraform(
     ["plan", "-no-color", "-input=false", "-lock=false", "-refresh=false", "-out=offline.tfplan"],
     stackDir,
     tfEnv,
   );
-  return JSON.parse(
+  onStep("show");
+  const plan = JSON.parse(
     await runTerraform(["show", "-json", "-no-color", "offline.tfplan"], stackDir, tfEnv),
-  );
+  ) as PlanJson;
+  onStep("done");
+  return plan;
 }
 
 /** Number of managed resources a plan creates. */
@@ -156,12 +197,14 @@ export function createdResourceCount(plan: PlanJson): number {
 
 /**
  * Plans every stack under `<outdir>/stacks`, two at a time (Terraform and the provider are
- * mostly waiting on each other; more would only contend for the cores).
+ * mostly waiting on each other; more would only contend for the cores); `onStep` hears each
+ * stack's steps.
  */
 export async function planAll(
   outdir: string,
   env: NodeJS.ProcessEnv = process.env,
   concurrency = 2,
+  onStep: (stack: string, step: PlanStep) => void = () => undefined,
 ): Promise<StackPlan[]> {
   const stacksDir = join(outdir, "stacks");
   const stacks = readdirSync(stacksDir).sort();
@@ -170,7 +213,9 @@ export async function planAll(
   const worker = async () => {
     while (next < stacks.length) {
       const i = next++;
-      const plan = await planStackDir(join(stacksDir, stacks[i]), env);
+      const plan = await planStackDir(join(stacksDir, stacks[i]), env, (step) =>
+        onStep(stacks[i], step),
+      );
       results[i] = { stack: stacks[i], plan, resourceCount: createdResourceCount(plan) };
     }
   };

@@ -64,11 +64,11 @@ describe("default configuration", () => {
 });
 
 describe("documentation", () => {
-  const readme = readFileSync(join(__dirname, "..", "..", "README.md"), "utf8");
-  const rows = readme.split("\n").filter((line) => line.startsWith("| `"));
+  const doc = readFileSync(join(__dirname, "..", "..", "docs", "configuration.md"), "utf8");
+  const rows = doc.split("\n").filter((line) => line.startsWith("| `"));
 
   it.each(Object.values(SETTINGS).map((s) => [s.key, s.env, s.default] as const))(
-    "lists setting %s with its variable %s and its default in the README",
+    "lists setting %s with its variable %s and its default in docs/configuration.md",
     (key, env, def) => {
       const row = rows.find((line) => line.startsWith(`| \`${key}\``));
       expect(row).toBeDefined();

@@ -113,13 +113,18 @@ describe("the extraction", () => {
 });
 
 describe("the docs", () => {
-  it("are the five the README links to", () => {
+  it("are the ones the README links to", () => {
     expect(docFiles).toEqual([
       "architecture.md",
       "cdktf-exit.md",
+      "configuration.md",
+      "deploy.md",
+      "development.md",
       "failover-runbook.md",
       "latency.md",
+      "local.md",
       "operations.md",
+      "producer-api.md",
     ]);
     const readme = readFileSync(join(PROJECT_ROOT, "README.md"), "utf8");
     for (const f of docFiles) expect(readme).toContain(`(docs/${f})`);

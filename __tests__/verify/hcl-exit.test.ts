@@ -10,6 +10,7 @@ import { join } from "node:path";
 import {
   HCL_FILE,
   hclStackDirs,
+  rebaseLocalStatePath,
   repairCdktfHcl,
   repairHclDir,
   validateStackDir,
@@ -68,6 +69,34 @@ describe("repairCdktfHcl", () => {
   it("is idempotent", () => {
     const once = repairCdktfHcl('provider = "aws.x"\na = "{"b":"c"}"').text;
     expect(repairCdktfHcl(once)).toEqual({ text: once, escapedStrings: 0, unquotedReferences: 0 });
+  });
+});
+
+describe("rebaseLocalStatePath", () => {
+  const hcl = [
+    "terraform {",
+    '  backend "local" {',
+    '    path = "../../../terraform.primary.tfstate"',
+    "  }",
+    "}",
+  ].join("\n");
+
+  it("names, from the HCL's directory, the state file the JSON synth names", () => {
+    const { text, statePath } = rebaseLocalStatePath(
+      hcl,
+      "/p/cdktf.out/stacks/primary",
+      "/p/cdktf.out/hcl/stacks/primary",
+    );
+    expect(statePath).toBe("../../../../terraform.primary.tfstate");
+    expect(text).toContain('    path = "../../../../terraform.primary.tfstate"\n  }');
+  });
+
+  it("is idempotent, and leaves HCL without a local backend alone", () => {
+    const dirs = ["/p/cdktf.out/stacks/primary", "/p/cdktf.out/hcl/stacks/primary"] as const;
+    const once = rebaseLocalStatePath(hcl, ...dirs).text;
+    expect(rebaseLocalStatePath(once, ...dirs).text).toBe(once);
+    const s3 = 'terraform {\n  backend "s3" {\n    key = "fanout/primary.tfstate"\n  }\n}';
+    expect(rebaseLocalStatePath(s3, ...dirs)).toEqual({ text: s3 });
   });
 });
 

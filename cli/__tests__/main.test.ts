@@ -19,7 +19,7 @@ describe("cli/main.ts", () => {
       { cwd: root, encoding: "utf8", timeout: 60_000 },
     );
     expect(result.stderr.trim().split("\n")).toEqual([
-      "error: outputs file no-such-outputs.json not found; write it with: cdktf deploy --outputs-file no-such-outputs.json <stacks...>, or pass --outputs <file>",
+      "error: outputs file no-such-outputs.json not found; write it with: npx cdktf deploy --outputs-file no-such-outputs.json <stacks...>, or pass --outputs <file>",
     ]);
     expect(result.stdout).toBe("");
     expect(result.status).toBe(2);

@@ -34,7 +34,7 @@ describe("OutputsFile", () => {
       throw Object.assign(new Error("ENOENT"), { code: "ENOENT" });
     };
     expect(() => OutputsFile.load("outputs.json", read)).toThrow(
-      /^outputs file outputs.json not found; write it with: cdktf deploy/,
+      /^outputs file outputs.json not found; write it with: npx cdktf deploy/,
     );
   });
 

@@ -43,7 +43,7 @@ describe("usage errors: one line on stderr, exit 2", () => {
     ],
     [
       ["status", "--outputs", "missing.json"],
-      "error: outputs file missing.json not found; write it with: cdktf deploy --outputs-file missing.json <stacks...>, or pass --outputs <file>",
+      "error: outputs file missing.json not found; write it with: npx cdktf deploy --outputs-file missing.json <stacks...>, or pass --outputs <file>",
     ],
     [
       ["produce", "--stack", "tertiary"],

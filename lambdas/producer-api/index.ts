@@ -1,48 +1,16 @@
 /**
- * Producer API: API Gateway REST API (v1) Lambda proxy handler.
+ * Producer API: the API Gateway REST API (v1) Lambda proxy handler of `POST /messages`
+ * (IAM-authorized at the gateway: publishes one message to the stack's topic) and
+ * `GET /health` (no auth). The contract, request rules and answers are in
+ * docs/producer-api.md; `request.ts` checks a request, `responses.ts` shapes the answers and
+ * `sns-errors.ts` tells retryable publish failures from the others.
  *
- * Routes
- *   POST /messages  (IAM-authorized at the gateway) publishes one message to the stack's topic.
- *   GET  /health    (no auth; Route 53 health checks, the CLI) answers
- *                   200 { service, stack, region, topic } where `topic` is the topic NAME (the
- *                   ARN would disclose the account id on an unauthenticated route), once a
- *                   real call on the topic (GetTopicAttributes, cached 5 s) succeeds; else
- *                   503 { message, reason, ... }.
- *
- * POST /messages request shape
- *   Content-Type: application/json or application/<x>+json; a charset parameter must be UTF-8.
- *   Body: one JSON object (base64 bodies are decoded when API Gateway flags them). The object IS
- *   the message, published as JSON with these two changes:
- *   - `_attributes` (reserved, optional) is removed from the message and becomes the SNS message
- *     attributes: an object of name -> value where a value is
- *       a non-empty string                              -> DataType String
- *       a finite number without exponent (|n| < 1e21)   -> DataType Number
- *       an array of strings/numbers/booleans/nulls      -> DataType String.Array (JSON text)
- *     Names: A-Z a-z 0-9 _ - . only, 1..256 chars, no leading/trailing ".", no "..", no
- *     "AWS."/"Amazon." prefix (any case), not `idempotency_key`. At most 10 attributes in all.
- *   - `recorded_at` (epoch ms): kept when it is a finite number >= 0, stamped with this
- *     function's clock (the AWS clock) when absent, 400 otherwise.
- *   Header `Idempotency-Key` (optional, 1..256 visible ASCII chars) is published as the String
- *   attribute `idempotency_key` and counts towards the 10. The topic is a standard topic, which
- *   does not deduplicate: the key lets consumers drop duplicates, the API does not.
- *   The body is parsed and serialized again: whitespace is dropped, duplicate keys keep the last
- *   value, integers beyond 2^53 lose precision.
- *
- * Size: the UTF-8 bytes of the published message (after the changes above) plus, per attribute,
- * the UTF-8 bytes of its name, data type and value, must be <= 262144 (SNS's 256 KiB); else 413.
- * The request body itself may be larger (insignificant whitespace is not published).
- *
- * Answers (all `Content-Type: application/json`; errors are { message, requestId, ... })
- *   202 { messageId, recorded_at, region }      published
- *   200 { service, stack, region, topic }       GET /health
- *   400 body missing, not base64/UTF-8/JSON, not an object; bad `recorded_at`, `_attributes`,
- *       attribute or Idempotency-Key
- *   404 unknown route              405 wrong method (with an Allow header)
- *   413 message too large          415 Content-Type missing or not JSON
- *   500 configuration missing or unexpected error (logged)
- *   502 SNS refused or failed: { message, requestId, retryable } (logged); retryable is true for
- *       throttling, AWS-side and network failures, false for e.g. authorization, missing topic,
- *       KMS key problems.
+ * The contract (routes, request shape, answers) is docs/producer-api.md. The handler refuses
+ * events that did not come through API Gateway (and POST /messages without an IAM identity),
+ * stamps `recorded_at` with this function's clock (the AWS clock) when a message has none,
+ * bounds each publish so the answer beats API Gateway's 29 s limit, answers GET /health from a
+ * cached real read of the topic, and never answers a stack trace: unexpected errors are logged
+ * and answered 500.
  */
 import { Logger } from "@aws-lambda-powertools/logger";
 import { GetTopicAttributesCommand, PublishCommand, SNSClient } from "@aws-sdk/client-sns";

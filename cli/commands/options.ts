@@ -1,0 +1,80 @@
+/** Option builders shared by the commands of the `fanout` CLI. */
+import { Command, Option } from "commander";
+import { DEFAULT_OUTPUTS_FILE, OUTPUTS_ENV } from "../outputs";
+import { parseDuration, parseNameList, parsePositiveInt } from "../parse";
+import { VIAS } from "../senders";
+
+export function durationOption(
+  flags: string,
+  description: string,
+  defaultMs?: number,
+  shown?: string,
+): Option {
+  const option = new Option(flags, description).argParser(parseDuration);
+  return defaultMs === undefined ? option : option.default(defaultMs, shown);
+}
+
+export function intOption(flags: string, description: string, defaultValue?: number): Option {
+  const option = new Option(flags, description).argParser(parsePositiveInt);
+  return defaultValue === undefined ? option : option.default(defaultValue);
+}
+
+/** --outputs and --stacks, which every command has. */
+export function addCommonOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option("--outputs <file>", "stack outputs file written by cdktf deploy --outputs-file")
+        .default(DEFAULT_OUTPUTS_FILE)
+        .env(OUTPUTS_ENV),
+    )
+    .addOption(
+      new Option(
+        "--stacks <names>",
+        "stacks to use, comma-separated, in preference order (default: the file's order)",
+      ).argParser(parseNameList),
+    );
+}
+
+/** The options of produce and load-test: where to send, how, and when to fail over. */
+export function addSendOptions(command: Command): Command {
+  return command
+    .addOption(new Option("--stack <name>", "stack to send to (default: the first stack)"))
+    .addOption(
+      new Option(
+        "--via <path>",
+        "sns: publish to the topic; api: signed POST /messages; sqs: straight to the active queue",
+      )
+        .choices(VIAS)
+        .default("sns"),
+    )
+    .addOption(
+      new Option(
+        "--producer <id>",
+        "producer id written into each message (default: <host>-<pid>)",
+      ),
+    )
+    .addOption(
+      durationOption(
+        "--timeout <duration>",
+        "time limit of one call; a timeout counts as a failure",
+        5000,
+        "5s",
+      ),
+    )
+    .addOption(new Option("--failover", "switch to the next stack after repeated failures"))
+    .addOption(intOption("--failover-after <n>", "consecutive failures that trigger a failover", 3))
+    .addOption(
+      new Option(
+        "--fail-back",
+        "return to the first stack when its health check answers 200 (needs --failover)",
+      ),
+    )
+    .addOption(
+      durationOption(
+        "--health-interval <duration>",
+        "time between health checks of the first stack with --fail-back",
+        5000,
+        "5s",
+      ),
+    );
+}

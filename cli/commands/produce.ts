@@ -1,0 +1,116 @@
+/** `fanout produce` and `fanout load-test`: traffic to the stacks. */
+import type { Command } from "commander";
+import { EXIT } from "../errors";
+import { formatLoadTestSummary, loadTest } from "../load-test";
+import { formatDuration } from "../parse";
+import { formatProduceSummary, produce } from "../produce";
+import { barProgress, lineProgress } from "../progress";
+import { targetLabel } from "../senders";
+import type { CommandContext, SendOptions } from "./context";
+import { addCommonOptions, addSendOptions, durationOption, intOption } from "./options";
+
+interface ProduceCliOptions extends SendOptions {
+  readonly interval: number;
+  readonly count?: number;
+  readonly duration?: number;
+}
+
+interface LoadTestCliOptions extends SendOptions {
+  readonly messages: number;
+  readonly concurrency: number;
+  readonly maxAttempts: number;
+}
+
+export function produceCommand(program: Command, ctx: CommandContext): void {
+  const { print } = ctx;
+  addSendOptions(
+    addCommonOptions(
+      program
+        .command("produce")
+        .description(
+          "Send one message per interval, printing each send; Ctrl-C stops with a summary",
+        ),
+    ),
+  )
+    .addOption(durationOption("--interval <duration>", "time between messages", 1000, "1s"))
+    .addOption(
+      intOption("--count <n>", "stop after this many messages (default: run until Ctrl-C)"),
+    )
+    .addOption(durationOption("--duration <duration>", "stop after this long, e.g. 30s or 5m"))
+    .action(async (options: ProduceCliOptions) => {
+      const { sender, controller, producer, targets } = ctx.prepareSend(options, false, print);
+      print(
+        `producing via ${options.via} to ${targets.map(targetLabel).join(" then ")}, one message every ${formatDuration(options.interval)}`,
+      );
+      const result = await ctx.interruptible((stop) =>
+        produce({
+          controller,
+          sender,
+          producer,
+          intervalMs: options.interval,
+          count: options.count,
+          durationMs: options.duration,
+          timeoutMs: options.timeout,
+          print,
+          stop,
+        }),
+      );
+      formatProduceSummary(result).forEach(print);
+      ctx.exitCode =
+        result.undelivered.length + result.rejected.length > 0 ? EXIT.failure : EXIT.ok;
+    });
+}
+
+export function loadTestCommand(program: Command, ctx: CommandContext): void {
+  const { print, deps } = ctx;
+  addSendOptions(
+    addCommonOptions(
+      program
+        .command("load-test")
+        .description(
+          "Send N messages as fast as the concurrency allows and report the rate and latency",
+        ),
+    ),
+  )
+    .addOption(intOption("--messages <n>", "messages to send", 500))
+    .addOption(intOption("--concurrency <n>", "calls in flight at most", 10))
+    .addOption(
+      intOption(
+        "--max-attempts <n>",
+        "sends of a message to one stack before it is reported failed",
+        5,
+      ),
+    )
+    .action(async (options: LoadTestCliOptions) => {
+      const progress = deps.stdout.isTTY ? barProgress(deps.stdout) : lineProgress(print);
+      const { sender, controller, producer, targets } = ctx.prepareSend(
+        options,
+        true,
+        progress.log,
+      );
+      print(
+        `load test: ${options.messages} messages via ${options.via} to ${targetLabel(targets[0])}, ` +
+          `${sender.batchSize > 1 ? `batches of ${sender.batchSize}, ` : ""}concurrency ${options.concurrency}`,
+      );
+      const result = await ctx.interruptible((stop) =>
+        loadTest({
+          controller,
+          sender,
+          producer,
+          messages: options.messages,
+          concurrency: options.concurrency,
+          timeoutMs: options.timeout,
+          maxAttempts: options.maxAttempts,
+          progress,
+          stop,
+          random: deps.random,
+        }),
+      );
+      formatLoadTestSummary(result, sender.batchSize).forEach(print);
+      ctx.exitCode = result.interrupted
+        ? EXIT.interrupted
+        : result.failed.length > 0
+          ? EXIT.failure
+          : EXIT.ok;
+    });
+}
