@@ -7,6 +7,9 @@ import { checkHealth } from "./health";
 import type { HttpClient } from "./http";
 import { targetLabel, type Target } from "./senders";
 
+/** Healthy checks in a row before the CLI returns to the first target. */
+export const DEFAULT_FAIL_BACK_AFTER = 3;
+
 export interface FailBackOptions {
   readonly http: HttpClient;
   /** Time between health checks of the first target. */

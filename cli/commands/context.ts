@@ -54,6 +54,7 @@ export interface SendOptions extends CommonOptions {
   readonly failover?: boolean;
   readonly failoverAfter: number;
   readonly failBack?: boolean;
+  readonly failBackAfter: number;
   readonly healthInterval: number;
 }
 
@@ -119,7 +120,12 @@ export class CommandContext {
       batch,
     );
     const failBack = options.failBack
-      ? { http: deps.http, intervalMs: options.healthInterval, timeoutMs: options.timeout }
+      ? {
+          http: deps.http,
+          intervalMs: options.healthInterval,
+          timeoutMs: options.timeout,
+          healthyChecks: options.failBackAfter,
+        }
       : undefined;
     return {
       targets,

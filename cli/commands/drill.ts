@@ -10,6 +10,7 @@ import {
   localDrillEnvironment,
   type DrillEnvironment,
 } from "../drill";
+import { DEFAULT_FAIL_BACK_AFTER } from "../failover-controller";
 import { EXIT, UsageError } from "../errors";
 import { loadTest } from "../load-test";
 import type { OutputsFile } from "../outputs";
@@ -29,6 +30,7 @@ interface DrillCliOptions extends CommonOptions {
   readonly settleTimeout?: number;
   readonly failoverAfter: number;
   readonly healthInterval: number;
+  readonly failBackAfter: number;
   readonly timeout: number;
   readonly producer?: string;
   readonly allowRealAws?: boolean;
@@ -70,7 +72,7 @@ function drillEnvironment(
 function addDrillOptions(command: Command): Command {
   return command
     .addOption(new Option("--stack <name>", "home stack whose region fails (default: the first)"))
-    .addOption(intOption("--messages <n>", "messages to send", 300))
+    .addOption(intOption("--messages <n>", "messages to send", 450))
     .addOption(
       new Option("--rate <n>", "messages per second").argParser(parsePositiveNumber).default(30),
     )
@@ -85,6 +87,13 @@ function addDrillOptions(command: Command): Command {
     )
     .addOption(intOption("--failover-after <n>", "consecutive failures that trigger a failover", 3))
     .addOption(
+      intOption(
+        "--fail-back-after <n>",
+        "healthy checks in a row before returning to the home stack",
+        DEFAULT_FAIL_BACK_AFTER,
+      ),
+    )
+    .addOption(
       durationOption(
         "--health-interval <duration>",
         "time between health checks of the home stack",
@@ -92,7 +101,7 @@ function addDrillOptions(command: Command): Command {
         "1s",
       ),
     )
-    .addOption(durationOption("--timeout <duration>", "time limit of one call", 2000, "2s"))
+    .addOption(durationOption("--timeout <duration>", "time limit of one call", 5000, "5s"))
     .addOption(new Option("--producer <id>", "producer id written into each message"))
     .addOption(
       new Option(

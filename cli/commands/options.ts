@@ -1,5 +1,6 @@
 /** Option builders shared by the commands of the `fanout` CLI. */
 import { Command, Option } from "commander";
+import { DEFAULT_FAIL_BACK_AFTER } from "../failover-controller";
 import { DEFAULT_OUTPUTS_FILE, OUTPUTS_ENV } from "../outputs";
 import { parseDuration, parseNameList, parsePositiveInt } from "../parse";
 import { VIAS } from "../senders";
@@ -66,7 +67,14 @@ export function addSendOptions(command: Command): Command {
     .addOption(
       new Option(
         "--fail-back",
-        "return to the first stack when its health check answers 200 (needs --failover)",
+        "return to the first stack once its health check answers 200 --fail-back-after times in a row (needs --failover)",
+      ),
+    )
+    .addOption(
+      intOption(
+        "--fail-back-after <n>",
+        "healthy checks in a row before returning to the first stack",
+        DEFAULT_FAIL_BACK_AFTER,
       ),
     )
     .addOption(

@@ -349,7 +349,7 @@ describeLocal("local deployment of both stacks", () => {
     const drill = await fanout([
       "drill",
       "--messages",
-      "150",
+      "300",
       "--rate",
       "30",
       "--down-after",
