@@ -8,12 +8,13 @@
  * ({@link EmulatorInfo}) once it answers a real request. Nothing here is imported by the
  * product's stacks or constructs.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import * as net from "node:net";
 import { join } from "node:path";
 import { localLayout, PROJECT_ROOT } from "./layout";
+import { isAlive, logTail, readPidFile, sleep, spawnDetached, waitForExit } from "./process";
 
 /** The launcher script the emulator process runs. */
 export const EMULATOR_LAUNCHER = join(__dirname, "emulator", "launcher.py");
@@ -117,24 +118,6 @@ function probePython(env: NodeJS.ProcessEnv, python: string): string | undefined
   return undefined;
 }
 
-/** Whether a process runs with that pid (a zombie does not count). */
-function isAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EPERM") return false;
-  }
-  try {
-    // Linux: the field after the command name in /proc/<pid>/stat is the state; Z has exited.
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    const state = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0];
-    return state !== "Z" && state !== "X";
-  } catch {
-    return true;
-  }
-}
-
 /** Whether `pid` runs the launcher (where /proc tells; elsewhere, whether it is alive). */
 function isEmulatorProcess(pid: number): boolean {
   if (!isAlive(pid)) return false;
@@ -161,22 +144,11 @@ function readInfo(path: string): EmulatorInfo | undefined {
   return undefined;
 }
 
-function readPidFile(path: string): number | undefined {
-  try {
-    const text = fs.readFileSync(path, "utf8").trim();
-    return /^\d+$/.test(text) ? Number(text) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** The state directory's emulator, when its process is alive. */
 export function readEmulator(stateDir: string): EmulatorInfo | undefined {
   const info = readInfo(localLayout(stateDir).emulatorInfo);
   return info !== undefined && isEmulatorProcess(info.pid) ? info : undefined;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A free TCP port on the loopback address (free when asked; the launcher binds it next). */
 function freePort(): Promise<number> {
@@ -231,15 +203,6 @@ export function emulatorAnswers(url: string, timeoutMs = 2_000): Promise<boolean
   });
 }
 
-function logTail(path: string, start: number, lines = 20): string {
-  try {
-    const text = fs.readFileSync(path).subarray(start).toString("utf8");
-    return text.trimEnd().split("\n").slice(-lines).join("\n");
-  } catch {
-    return "";
-  }
-}
-
 /** Signals a process group, then the process alone if the group is gone; false if neither is. */
 function signal(pid: number, name: NodeJS.Signals): boolean {
   for (const target of [-pid, pid]) {
@@ -251,15 +214,6 @@ function signal(pid: number, name: NodeJS.Signals): boolean {
     }
   }
   return false;
-}
-
-async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (!isAlive(pid)) return true;
-    await sleep(50);
-  }
-  return !isAlive(pid);
 }
 
 async function terminate(pid: number, timeoutMs: number): Promise<void> {
@@ -288,39 +242,26 @@ async function launch(
     layout.emulatorLog,
     `--- ${new Date().toISOString()} starting: ${python} ${args.join(" ")}\n`,
   );
-  const log = fs.openSync(layout.emulatorLog, "a");
-  let exited: string | undefined;
-  let pid: number | undefined;
-  try {
-    const child = spawn(python, args, {
-      cwd: PROJECT_ROOT,
-      detached: true,
-      stdio: ["ignore", log, log],
-      env: { ...(options.env ?? process.env), PYTHONUNBUFFERED: "1" },
-    });
-    pid = child.pid;
-    child.on("exit", (code, sig) => {
-      exited = sig !== null ? `was killed by ${sig}` : `exited with code ${code}`;
-    });
-    child.on("error", (error) => {
-      exited = `could not start (${error.message})`;
-    });
-    child.unref();
-  } finally {
-    fs.closeSync(log);
-  }
+  const child = spawnDetached(python, args, {
+    cwd: PROJECT_ROOT,
+    env: { ...(options.env ?? process.env), PYTHONUNBUFFERED: "1" },
+    log: layout.emulatorLog,
+    startError: (message) => `could not start (${message})`,
+  });
+  const { pid } = child;
   if (pid !== undefined) fs.writeFileSync(layout.emulatorPid, `${pid}\n`);
 
   const failure = (why: string): Error => {
-    const tail = logTail(layout.emulatorLog, logStart);
+    const tail = logTail(layout.emulatorLog, logStart, 20);
     return new Error(`the emulator ${why}; last lines of ${layout.emulatorLog}:\n${tail}`);
   };
   const url = `http://${EMULATOR_HOST}:${port}`;
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
+    const exited = child.exited();
     if (exited !== undefined) {
       fs.rmSync(layout.emulatorPid, { force: true });
-      const tail = logTail(layout.emulatorLog, logStart);
+      const tail = logTail(layout.emulatorLog, logStart, 20);
       // Another process took the port between our look and the launcher's bind.
       if (/cannot listen on/.test(tail)) return { retry: tail };
       throw failure(exited);

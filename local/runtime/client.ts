@@ -6,11 +6,11 @@
  * directory's `runtime.log`; it writes `runtime.json` (its `RuntimeInfo`) and `runtime.pid` once
  * it listens.
  */
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import { join } from "node:path";
 import { localLayout, PROJECT_ROOT } from "../layout";
+import { isAlive, logTail, readPidFile, sleep, spawnDetached, waitForExit } from "../process";
 import type { DeliveryRecord, LoadResult, RuntimeInfo, RuntimeStatus } from "./types";
 import type { RegionState } from "./control";
 
@@ -41,23 +41,7 @@ export interface StartRuntimeOptions {
   readonly timeoutMs?: number;
 }
 
-/** Whether a process runs with that pid (a zombie does not count). */
-export function isAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EPERM") return false;
-  }
-  try {
-    // Linux: field 3 of /proc/<pid>/stat is the state; Z is a zombie, which has exited.
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    const state = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0];
-    return state !== "Z" && state !== "X";
-  } catch {
-    return true;
-  }
-}
+export { isAlive };
 
 function readInfo(path: string): RuntimeInfo | undefined {
   try {
@@ -74,8 +58,6 @@ export function readRuntime(stateDir: string): RuntimeInfo | undefined {
   const info = readInfo(localLayout(stateDir).runtimeInfo);
   return info !== undefined && isAlive(info.pid) ? info : undefined;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Starts the runtime for a state directory and answers its `RuntimeInfo` once `runtime.json` of
@@ -114,36 +96,23 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
   if (options.accountId !== undefined) args.push("--account-id", options.accountId);
 
   const logStart = fs.existsSync(layout.runtimeLog) ? fs.statSync(layout.runtimeLog).size : 0;
-  const log = fs.openSync(layout.runtimeLog, "a");
-  let exited: string | undefined;
-  let pid: number | undefined;
-  try {
-    const child = spawn(process.execPath, args, {
-      cwd: PROJECT_ROOT,
-      detached: true,
-      stdio: ["ignore", log, log],
-      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" },
-    });
-    pid = child.pid;
-    child.on("exit", (code, signal) => {
-      exited = signal !== null ? `was killed by ${signal}` : `exited with code ${code}`;
-    });
-    child.on("error", (error) => {
-      exited = `could not start: ${error.message}`;
-    });
-    child.unref();
-  } finally {
-    fs.closeSync(log);
-  }
+  const child = spawnDetached(process.execPath, args, {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" },
+    log: layout.runtimeLog,
+    startError: (message) => `could not start: ${message}`,
+  });
+  const { pid } = child;
 
   const failure = (why: string): Error => {
-    const text = readLogSince(layout.runtimeLog, logStart);
+    const text = logTail(layout.runtimeLog, logStart, 30);
     return new Error(
       `the local runtime ${why}; ${layout.runtimeLog}:\n${text || "(empty)"}`.trimEnd(),
     );
   };
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
   while (Date.now() < deadline) {
+    const exited = child.exited();
     if (exited !== undefined) throw failure(exited);
     const info = readInfo(layout.runtimeInfo);
     if (info !== undefined && info.pid === pid) {
@@ -166,24 +135,6 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
   throw failure(`did not answer within ${options.timeoutMs ?? 30_000} ms (pid ${pid})`);
 }
 
-function readLogSince(path: string, start: number): string {
-  try {
-    const text = fs.readFileSync(path).subarray(start).toString("utf8");
-    return text.trimEnd().split("\n").slice(-30).join("\n");
-  } catch {
-    return "";
-  }
-}
-
-async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (!isAlive(pid)) return true;
-    await sleep(50);
-  }
-  return !isAlive(pid);
-}
-
 /**
  * Stops the state directory's runtime: `POST /shutdown` (it unloads and exits), else SIGTERM,
  * else SIGKILL, by its pid; then removes `runtime.json` and `runtime.pid`. Answers whether a
@@ -193,10 +144,7 @@ export async function stopRuntime(stateDir: string, timeoutMs = 15_000): Promise
   const layout = localLayout(stateDir);
   const info = readInfo(layout.runtimeInfo);
   let pid = info?.pid;
-  if (pid === undefined) {
-    const text = fs.existsSync(layout.runtimePid) ? fs.readFileSync(layout.runtimePid, "utf8") : "";
-    pid = /^\d+$/.test(text.trim()) ? Number(text.trim()) : undefined;
-  }
+  pid ??= readPidFile(layout.runtimePid);
   const running = pid !== undefined && isAlive(pid);
   if (running && pid !== undefined) {
     let stopped = false;
