@@ -15,9 +15,8 @@
  */
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import * as http from "node:http";
-import type * as net from "node:net";
 import type { APIGatewayEventIdentity, APIGatewayProxyEvent } from "aws-lambda";
-import { listen, stopListening } from "./front-door";
+import { Listener } from "./listener";
 import type { DeployedApi, DeployedRoute, FunctionInvoker } from "./types";
 
 /** moto's account: the account every local resource lives in. */
@@ -700,23 +699,17 @@ function readBody(request: http.IncomingMessage, limit: number): Promise<Buffer>
 }
 
 /** Serves one REST API's stage on a loopback port; see the module comment. */
-export class ApiServer {
+export class ApiServer extends Listener {
   /** The API served. */
   public readonly api: DeployedApi;
 
   private readonly options: ApiServerOptions;
-  private readonly host: string;
   private readonly server: http.Server;
-  private readonly sockets = new Set<net.Socket>();
-  private boundPort: number;
-  private listening = false;
-  private closed = false;
 
   constructor(options: ApiServerOptions) {
+    super({ name: `API ${options.api.name}`, host: options.host, port: options.port });
     this.options = options;
     this.api = options.api;
-    this.host = options.host ?? "127.0.0.1";
-    this.boundPort = options.port ?? 0;
     this.server = http.createServer((request, response) => {
       this.handle(request, response).catch((error: unknown) => {
         this.log(`internal error: ${(error as Error).message}`);
@@ -724,51 +717,14 @@ export class ApiServer {
         else response.destroy();
       });
     });
-    this.server.on("connection", (socket) => {
-      this.sockets.add(socket);
-      socket.on("close", () => this.sockets.delete(socket));
-    });
-  }
-
-  /** The port served (0 before `start()`). */
-  get port(): number {
-    return this.boundPort;
+    this.attach(this.server);
+    this.server.on("connection", (socket) => this.track(socket));
   }
 
   /** The stage's base URL, e.g. `http://127.0.0.1:40125/prod`. */
   get url(): string {
-    if (this.boundPort === 0) throw new Error(`API ${this.api.name} is not started`);
-    return `http://${this.host}:${this.boundPort}/${this.api.stageName}`;
-  }
-
-  get isUp(): boolean {
-    return this.listening;
-  }
-
-  async start(): Promise<void> {
-    await this.up();
-  }
-
-  /** Stops listening and destroys open connections: callers get connection refused. */
-  async down(): Promise<void> {
-    this.listening = false;
-    const closing = stopListening(this.server);
-    for (const socket of this.sockets) socket.destroy();
-    this.sockets.clear();
-    await closing;
-  }
-
-  /** Listens again, on the same port. */
-  async up(): Promise<void> {
-    if (this.closed) throw new Error(`API ${this.api.name} is closed`);
-    if (this.listening) return;
-    this.boundPort = await listen(this.server, this.host, this.boundPort);
-    this.listening = true;
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
-    await this.down();
+    if (this.port === 0) throw new Error(`API ${this.api.name} is not started`);
+    return `http://${this.host}:${this.port}/${this.api.stageName}`;
   }
 
   private log(line: string): void {
@@ -858,7 +814,7 @@ export class ApiServer {
         rawHeaders: request.rawHeaders,
         body,
         sourceIp: request.socket.remoteAddress?.replace(/^::ffff:/, "") ?? "127.0.0.1",
-        localPort: this.boundPort,
+        localPort: this.port,
         httpVersion: request.httpVersion,
       },
       {

@@ -23,7 +23,7 @@ import * as http from "node:http";
 import type * as net from "node:net";
 import { isAbsolute } from "node:path";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import { listen, stopListening } from "./front-door";
+import { listen, stopListening } from "./listener";
 import type {
   DeliveryRecord,
   DeployedApi,

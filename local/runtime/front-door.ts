@@ -8,6 +8,9 @@
  * header included, and keep-alive connections work unchanged.
  */
 import * as net from "node:net";
+import { Listener } from "./listener";
+
+export { listen, stopListening } from "./listener";
 
 export interface FrontDoorOptions {
   /** The region this door serves, e.g. `us-east-1`. */
@@ -41,120 +44,45 @@ function targetOf(url: string): { host: string; port: number } {
   return { host, port: parsed.port === "" ? 80 : Number(parsed.port) };
 }
 
-/**
- * Listens on `server` at `host:port` (0: a free port) and answers the port bound.
- * @throws Error when the address cannot be bound (e.g. `EADDRINUSE`)
- */
-export function listen(server: net.Server, host: string, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const onError = (error: Error): void => {
-      server.off("listening", onListening);
-      reject(error);
-    };
-    const onListening = (): void => {
-      server.off("error", onError);
-      const address = server.address();
-      resolve(typeof address === "object" && address !== null ? address.port : port);
-    };
-    server.once("error", onError);
-    server.once("listening", onListening);
-    server.listen({ host, port, exclusive: true });
-  });
-}
-
-/** Stops `server` listening; resolves at once when it is not listening. */
-export function stopListening(server: net.Server): Promise<void> {
-  return new Promise((resolve) => {
-    if (!server.listening) {
-      resolve();
-      return;
-    }
-    server.close(() => resolve());
-  });
-}
-
 /** A loopback TCP proxy to the emulator for one region; see the module comment. */
-export class FrontDoor {
+export class FrontDoor extends Listener {
   /** The region this door serves. */
   public readonly region: string;
   /** The emulator's URL. */
   public readonly target: string;
 
-  private readonly host: string;
   private readonly upstream: { host: string; port: number };
   private readonly server: net.Server;
-  /** Every open socket, both sides of every connection. */
-  private readonly sockets = new Set<net.Socket>();
-  private boundPort: number;
-  private listening = false;
-  private closed = false;
 
   constructor(options: FrontDoorOptions) {
+    const host = options.host ?? "127.0.0.1";
+    super({
+      name: `front door of ${options.region}`,
+      host,
+      port: options.port,
+      listenError: (error, bound) => {
+        const port = bound === 0 ? "a free port" : `port ${bound}`;
+        return new Error(
+          `front door of ${options.region} cannot listen on ${host}, ${port}: ${error.message}`,
+        );
+      },
+    });
     this.region = options.region;
     this.target = options.target;
-    this.host = options.host ?? "127.0.0.1";
     this.upstream = targetOf(options.target);
-    this.boundPort = options.port ?? 0;
     // Half-open sockets pass a client's FIN on to the emulator and still carry its answer back.
     this.server = net.createServer({ allowHalfOpen: true }, (client) => this.connect(client));
-  }
-
-  /** The port the door listens on (0 before `start()`). */
-  get port(): number {
-    return this.boundPort;
+    this.attach(this.server);
   }
 
   /** Endpoint for every AWS service of the region, e.g. `http://127.0.0.1:40123`. */
   get url(): string {
-    if (this.boundPort === 0) throw new Error(`front door of ${this.region} is not started`);
-    return `http://${this.host}:${this.boundPort}`;
-  }
-
-  /** Whether the door accepts connections. */
-  get isUp(): boolean {
-    return this.listening;
-  }
-
-  /** Listens, on a free port unless one was given. */
-  async start(): Promise<void> {
-    await this.up();
-  }
-
-  /**
-   * Stops listening and destroys every open connection, so callers get connection refused (new
-   * connections) or a reset (connections in flight) at once.
-   */
-  async down(): Promise<void> {
-    this.listening = false;
-    const closing = stopListening(this.server);
-    for (const socket of this.sockets) socket.destroy();
-    this.sockets.clear();
-    await closing;
-  }
-
-  /** Listens again, on the same port as before. */
-  async up(): Promise<void> {
-    if (this.closed) throw new Error(`front door of ${this.region} is closed`);
-    if (this.listening) return;
-    try {
-      this.boundPort = await listen(this.server, this.host, this.boundPort);
-    } catch (error) {
-      const port = this.boundPort === 0 ? "a free port" : `port ${this.boundPort}`;
-      throw new Error(
-        `front door of ${this.region} cannot listen on ${this.host}, ${port}: ${(error as Error).message}`,
-      );
-    }
-    this.listening = true;
-  }
-
-  /** Closes the door for good. */
-  async close(): Promise<void> {
-    this.closed = true;
-    await this.down();
+    if (this.port === 0) throw new Error(`front door of ${this.region} is not started`);
+    return `http://${this.host}:${this.port}`;
   }
 
   private connect(client: net.Socket): void {
-    if (!this.listening) {
+    if (!this.isUp) {
       client.destroy();
       return;
     }
