@@ -12,11 +12,11 @@ import {
   DeleteMessageBatchCommand,
   ReceiveMessageCommand,
   type Message,
-  type MessageAttributeValue,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
-import type { SQSEvent, SQSMessageAttributes, SQSRecord, SQSRecordAttributes } from "aws-lambda";
+import type { SQSEvent, SQSRecord } from "aws-lambda";
 import type { Journal } from "./journal";
+import { batchVerdict, snsMessageIdOf, sqsRecordOf } from "./sqs-event";
 import type {
   DeliveryRecord,
   DeployedMapping,
@@ -25,6 +25,14 @@ import type {
   PollerStats,
   QueuePoller,
 } from "./types";
+
+export {
+  batchVerdict,
+  messageAttributesOf,
+  snsMessageIdOf,
+  sqsRecordOf,
+  type BatchVerdict,
+} from "./sqs-event";
 
 /** Most messages one ReceiveMessage returns. */
 export const MAX_RECEIVE = 10;
@@ -56,128 +64,6 @@ export interface PollerOptions {
    * @default - { initialMs: 100, maxMs: 2000 }
    */
   readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
-}
-
-/** The `SQSEvent` record Lambda builds for one received message. */
-export function sqsRecordOf(message: Message, mapping: DeployedMapping): SQSRecord {
-  const system = message.Attributes ?? {};
-  // Lambda's order: the four standard attributes first, then whatever else SQS returned.
-  const attributes: Record<string, string> = {};
-  for (const key of [
-    "ApproximateReceiveCount",
-    "SentTimestamp",
-    "SenderId",
-    "ApproximateFirstReceiveTimestamp",
-  ]) {
-    const value = system[key as keyof typeof system];
-    if (value !== undefined) attributes[key] = value;
-  }
-  for (const [key, value] of Object.entries(system)) {
-    if (value !== undefined && !(key in attributes)) attributes[key] = value;
-  }
-  const record: SQSRecord = {
-    messageId: message.MessageId ?? "",
-    receiptHandle: message.ReceiptHandle ?? "",
-    body: message.Body ?? "",
-    attributes: attributes as unknown as SQSRecordAttributes,
-    messageAttributes: messageAttributesOf(message.MessageAttributes),
-    md5OfBody: message.MD5OfBody ?? "",
-    eventSource: "aws:sqs",
-    eventSourceARN: mapping.queueArn,
-    awsRegion: mapping.region,
-  };
-  if (message.MD5OfMessageAttributes !== undefined) {
-    record.md5OfMessageAttributes = message.MD5OfMessageAttributes;
-  }
-  return record;
-}
-
-function base64(value: Uint8Array): string {
-  return Buffer.from(value).toString("base64");
-}
-
-/** Message attributes in Lambda's shape: camel-case keys, binary values base64, lists always present. */
-export function messageAttributesOf(
-  attributes: Record<string, MessageAttributeValue> | undefined,
-): SQSMessageAttributes {
-  const result: SQSMessageAttributes = {};
-  for (const [name, value] of Object.entries(attributes ?? {})) {
-    result[name] = {
-      ...(value.StringValue !== undefined ? { stringValue: value.StringValue } : {}),
-      ...(value.BinaryValue !== undefined ? { binaryValue: base64(value.BinaryValue) } : {}),
-      stringListValues: value.StringListValues ?? [],
-      binaryListValues: (value.BinaryListValues ?? []).map((item) => base64(item)),
-      dataType: (value.DataType ?? "String") as SQSMessageAttributes[string]["dataType"],
-    };
-  }
-  return result;
-}
-
-/** `MessageId` of the SNS envelope a body is, or undefined when it is not one. */
-export function snsMessageIdOf(body: string): string | undefined {
-  if (!body.startsWith("{")) return undefined;
-  try {
-    const envelope = JSON.parse(body) as Record<string, unknown>;
-    if (
-      typeof envelope === "object" &&
-      envelope !== null &&
-      typeof envelope.MessageId === "string" &&
-      typeof envelope.TopicArn === "string" &&
-      (envelope.Type === "Notification" || envelope.Type === undefined)
-    ) {
-      return envelope.MessageId;
-    }
-  } catch {
-    // not JSON: sent straight to SQS
-  }
-  return undefined;
-}
-
-/** Which records of a batch failed, as Lambda reads the function's answer. */
-export type BatchVerdict =
-  | { readonly kind: "all-succeeded" }
-  | { readonly kind: "all-failed"; readonly reason: string }
-  | { readonly kind: "partial"; readonly failed: ReadonlySet<string> };
-
-/**
- * Lambda's reading of an invocation's answer. An error or timeout fails the whole batch.
- * Without `ReportBatchItemFailures` any answer succeeds it. With it, a null or empty answer or
- * `batchItemFailures` succeeds it, the listed message ids fail, and an answer Lambda cannot read
- * (not an object, `batchItemFailures` not a list, an entry without an `itemIdentifier` of the
- * batch) fails the whole batch.
- */
-export function batchVerdict(
-  result: InvokeResult,
-  batch: readonly SQSRecord[],
-  reportBatchItemFailures: boolean,
-): BatchVerdict {
-  if (!result.ok) {
-    return { kind: "all-failed", reason: `${result.errorType}: ${result.errorMessage}` };
-  }
-  if (!reportBatchItemFailures) return { kind: "all-succeeded" };
-  const answer = result.result;
-  if (answer === null || answer === undefined) return { kind: "all-succeeded" };
-  if (typeof answer !== "object" || Array.isArray(answer)) {
-    return { kind: "all-failed", reason: `invalid response ${JSON.stringify(answer)}` };
-  }
-  const failures = (answer as { batchItemFailures?: unknown }).batchItemFailures;
-  if (failures === null || failures === undefined) return { kind: "all-succeeded" };
-  if (!Array.isArray(failures)) {
-    return { kind: "all-failed", reason: "batchItemFailures is not a list" };
-  }
-  const ids = new Set(batch.map((record) => record.messageId));
-  const failed = new Set<string>();
-  for (const failure of failures) {
-    const id = (failure as { itemIdentifier?: unknown } | null)?.itemIdentifier;
-    if (typeof id !== "string" || id === "" || !ids.has(id)) {
-      return {
-        kind: "all-failed",
-        reason: `invalid batchItemFailures entry ${JSON.stringify(failure)}`,
-      };
-    }
-    failed.add(id);
-  }
-  return failed.size === 0 ? { kind: "all-succeeded" } : { kind: "partial", failed };
 }
 
 function errorOf(error: unknown): Error {
