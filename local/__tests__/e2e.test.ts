@@ -7,7 +7,7 @@
  * Two settings differ from the defaults, to make redrive take seconds instead of minutes: a
  * 1 s consumer timeout (so a 6 s visibility timeout) and 2 receives before the DLQ.
  */
-import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GetMetricDataCommand, CloudWatchClient } from "@aws-sdk/client-cloudwatch";
@@ -34,7 +34,8 @@ const describeLocal = unavailable === undefined ? describe : describe.skip;
 const MINUTE = 60_000;
 jest.setTimeout(5 * MINUTE);
 
-const stateDir = mkdtempSync(join(tmpdir(), "fanout-local-e2e-"));
+// Made only when the suite runs, so a skipped run leaves nothing behind.
+const stateDir = unavailable === undefined ? mkdtempSync(join(tmpdir(), "fanout-local-e2e-")) : "";
 const env: NodeJS.ProcessEnv = {
   ...process.env,
   FANOUT_CONSUMER_TIMEOUT_SECONDS: "1",
@@ -179,6 +180,7 @@ describeLocal("local deployment of both stacks", () => {
 
   afterAll(async () => {
     if (deployment !== undefined && !destroyed) await down({ stateDir, env, log: quiet });
+    rmSync(stateDir, { recursive: true, force: true });
   }, 5 * MINUTE);
 
   it("deploys both stacks with cdktf deploy and runs every consumer and both APIs", () => {
