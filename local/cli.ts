@@ -131,7 +131,10 @@ async function main(): Promise<void> {
     process.stdout.write("", () => process.exit(code));
   } catch (err) {
     process.stderr.write(
-      `local ${command} failed: ${err instanceof Error ? err.message : String(err)}\n`,
+      `local ${command} failed: ${err instanceof Error ? err.message : String(err)}\n` +
+        (command === "up"
+          ? "(anything it started keeps running: npm run local:down stops it)\n"
+          : ""),
     );
     process.exit(1);
   }

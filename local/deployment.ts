@@ -24,6 +24,7 @@ import {
 import { join } from "node:path";
 import { awsAliases } from "../inspect/terraform-json";
 import { MIRROR_ENV, mirrorCliConfig } from "../verify/offline-plan";
+import { localProviderSource } from "../verify/provider-source";
 import { PROJECT_ROOT, type LocalLayout } from "./layout";
 
 /** Name of the override file in each local stack directory. */
@@ -147,7 +148,14 @@ export function localToolEnv(
   };
   delete toolEnv.AWS_PROFILE;
   delete toolEnv.AWS_SESSION_TOKEN;
-  const mirror = env[MIRROR_ENV];
+  // The mirror named by the variable, else one in Terraform's implied local directories (a
+  // mirror in the user's own CLI config is used through that config as it is).
+  const found = env[MIRROR_ENV] ? undefined : localProviderSource(env);
+  const mirror =
+    env[MIRROR_ENV] ||
+    (found !== undefined && "kind" in found && found.kind === "implied-mirror"
+      ? found.mirror
+      : undefined);
   if (mirror) {
     writeFileSync(layout.terraformRc, mirrorCliConfig(mirror));
     toolEnv.TF_CLI_CONFIG_FILE = layout.terraformRc;

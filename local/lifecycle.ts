@@ -7,10 +7,12 @@
 import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { projectConfig } from "../inspect/synth";
+import { localProviderSource, MIRROR_REMEDY, registryAnswers } from "../verify/provider-source";
 import {
   cdktfApply,
   localStackDirs,
   localToolEnv,
+  stateResourceCounts,
   synthesizedStacks,
   synthLocal,
   writeLocalOverrides,
@@ -56,6 +58,17 @@ export function localDeploymentUnavailable(
   return emulatorUnavailable(env);
 }
 
+/**
+ * Why Terraform could not install hashicorp/aws here, or undefined: no local mirror (the
+ * variable, the CLI config, Terraform's implied directories) and no answer from the registry.
+ * Asked before anything starts, so an offline machine gets one line instead of a failed init.
+ */
+async function providerProblem(env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const local = localProviderSource(env);
+  if (!("problem" in local) || (await registryAnswers())) return undefined;
+  return `${local.problem}, and the Terraform registry does not answer; to work offline, ${MIRROR_REMEDY}`;
+}
+
 /** Files of an earlier deployment whose emulator is gone: its state describes nothing real. */
 function clearStale(layout: LocalLayout): void {
   if (!existsSync(layout.dir)) return;
@@ -81,7 +94,7 @@ export async function up(options: LifecycleOptions = {}): Promise<LocalDeploymen
   const layout = localLayout(options.stateDir);
   const regions = projectConfig(env).regions;
 
-  const unavailable = localDeploymentUnavailable(env);
+  const unavailable = localDeploymentUnavailable(env) ?? (await providerProblem(env));
   if (unavailable) throw new Error(`local deployment unavailable: ${unavailable}`);
 
   let emulator = readEmulator(layout.dir);
@@ -183,8 +196,14 @@ export async function down(options: LifecycleOptions = {}): Promise<DownResult> 
 
   let destroy: ApplyResult | undefined;
   let destroyed: string[] = [];
-  if (existsSync(join(layout.synthDir, "manifest.json"))) {
-    destroyed = synthesizedStacks(layout.synthDir);
+  // Only stacks with a state: a deploy that failed before creating anything has none to destroy.
+  const deployed = existsSync(join(layout.synthDir, "manifest.json"))
+    ? synthesizedStacks(layout.synthDir).filter(
+        (stack) => Object.keys(stateResourceCounts(layout, stack)).length > 0,
+      )
+    : [];
+  if (deployed.length > 0) {
+    destroyed = deployed;
     const toolEnv = localToolEnv(layout, env);
     writeLocalOverrides(layout, runtime.endpoints);
     log(`destroying ${destroyed.join(" ")} (cdktf destroy) ...`);
