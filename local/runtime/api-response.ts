@@ -21,17 +21,20 @@ export const MISSING_AUTHENTICATION_TOKEN = gatewayError(
   "Missing Authentication Token",
   "MissingAuthenticationTokenException",
 );
+
 export const INTERNAL_SERVER_ERROR = gatewayError(
   502,
   "Internal server error",
   "InternalServerErrorException",
 );
+
 /** The integration could not be called at all (no such function, the host failed). */
 export const CONFIGURATION_ERROR = gatewayError(
   500,
   "Internal server error",
   "InternalServerErrorException",
 );
+
 export const ENDPOINT_TIMED_OUT = gatewayError(504, "Endpoint request timed out");
 export const REQUEST_TOO_LONG = gatewayError(413, "Request Too Long");
 

@@ -39,6 +39,7 @@ class LineSplitter {
     this.onDone(raw.slice(marker + DONE_MARKER.length));
   }
 }
+
 /** How an invocation ended: the handler's answer, the function's timeout, or the process gone. */
 export type Outcome =
   | { readonly kind: "result"; readonly message: Extract<ChildMessage, { type: "result" }> }
@@ -174,6 +175,7 @@ export class Environment {
     });
   }
 }
+
 export function exitText(code: number | null, signal: string | null): string {
   if (signal === "SIGKILL") return "signal: killed";
   if (signal !== null) return `signal: ${signal}`;

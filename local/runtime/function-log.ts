@@ -120,6 +120,7 @@ export function platformLines(
     ? `START RequestId: ${requestId} Version: $LATEST`
     : `END RequestId: ${requestId}`;
 }
+
 /** The platform's REPORT line of an invocation, in the function's log format. */
 export function reportLine(fn: DeployedFunction, report: Report): string {
   const billed = Math.max(1, Math.ceil(report.durationMs));

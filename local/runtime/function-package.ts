@@ -24,6 +24,7 @@ export const DEFAULT_CREDENTIALS: LocalCredentials = {
   secretAccessKey: "test",
   sessionToken: "local-session",
 };
+
 /** Where a function's package is extracted: `<functions>/<name>/<code hash, file-name safe>`. */
 export function packageDir(stateDir: string, fn: DeployedFunction): string {
   const hash =

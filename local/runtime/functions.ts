@@ -86,6 +86,7 @@ export interface FunctionHost extends FunctionInvoker {
   /** Resolves when every PutMetricData call started so far has answered. */
   flushMetrics(): Promise<void>;
 }
+
 /**
  * Lambda gives init 10 s, then retries it within the invocation's own timeout; locally init
  * simply gets both.
@@ -107,9 +108,11 @@ function withTimeout<T>(promise: Promise<T>, ms: number, error: () => Error): Pr
     );
   });
 }
+
 function accountOf(arn: string): string | undefined {
   return arn.split(":")[4] || undefined;
 }
+
 /**
  * Hosts one deployed function: a pool of execution environments that grows lazily up to
  * `maxEnvironments`, one invocation per environment at a time, the function's timeout enforced
