@@ -22,7 +22,7 @@ import { regionsByName, wiringExpectation } from "../../verify/wiring";
 import { runChecks } from "../../checks/run";
 import { buildReport, countResources } from "../../review/report";
 import { defaultConfig, synthOutdir } from "../support/synth";
-import { terraformSuite } from "../support/terraform";
+import { TERRAFORM_SETUP_TIMEOUT_MS, terraformSuite } from "../support/terraform";
 
 const terraform = terraformSuite("OFFLINE TERRAFORM PLAN");
 
@@ -51,7 +51,7 @@ terraform.describe("offline terraform plan", () => {
       const stacks = readStacks(outdir);
       planned[label] = { config, outdir, stacks, plans: await planAll(outdir) };
     }
-  }, 300_000);
+  }, TERRAFORM_SETUP_TIMEOUT_MS);
 
   afterAll(() => {
     for (const p of Object.values(planned)) rmSync(p.outdir, { recursive: true, force: true });
