@@ -2,14 +2,24 @@
  * The policy rules: the real stacks pass, and every rule fires, alone, on a stack broken on
  * purpose (a deep copy of the real synthesized JSON with one thing changed).
  */
-import { RULES, Violation, WILDCARD_EXCEPTIONS } from "../../checks/rules";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { RULES, WILDCARD_EXCEPTIONS } from "../../checks/rules";
 import { formatViolations, runChecks } from "../../checks/run";
-import { StackJson, TerraformJson } from "../../inspect/terraform-json";
+import { StackJson } from "../../inspect/terraform-json";
 import { PROJECT_ROOT } from "../../inspect/synth";
+import {
+  Body,
+  broken as brokenStacks,
+  Section,
+  EditableJson,
+  expectOnly,
+  pick,
+  rulesOf,
+  statements,
+  topicOwner,
+} from "../support/broken-stack";
 import { defaultConfig, stackJsons } from "../support/synth";
-
-type Body = Record<string, unknown>;
-type Section = Record<string, Record<string, Body>>;
 
 let defaults: StackJson[];
 let threeRegions: StackJson[];
@@ -22,34 +32,7 @@ beforeAll(() => {
 });
 
 /** The default stacks with `primary` changed by `change` (on a deep copy). */
-function broken(change: (json: TerraformJson & { resource: Section; data: Section }) => void) {
-  const copy = structuredClone(defaults);
-  change(
-    copy.find((s) => s.name === "primary")!.json as TerraformJson & {
-      resource: Section;
-      data: Section;
-    },
-  );
-  return runChecks(copy);
-}
-
-/** The one block of `type` in `section` whose id contains `part`. */
-function pick(section: Section, type: string, part: string): [string, Body] {
-  const found = Object.entries(section[type] ?? {}).filter(([id]) => id.includes(part));
-  if (found.length !== 1) throw new Error(`${found.length} ${type} match ${part}`);
-  return found[0];
-}
-
-/** Statements of a policy document data source. */
-const statements = (doc: Body) => doc.statement as Body[];
-
-const rulesOf = (violations: Violation[]) => [...new Set(violations.map((v) => v.rule))];
-
-function expectOnly(violations: Violation[], rule: string, address: RegExp, why?: RegExp) {
-  expect(rulesOf(violations)).toEqual([rule]);
-  expect(violations.some((v) => address.test(v.address))).toBe(true);
-  if (why) expect(violations.map((v) => v.why).join("\n")).toMatch(why);
-}
+const broken = (change: (json: EditableJson) => void) => brokenStacks(defaults, change);
 
 describe("the real stacks", () => {
   it("of the default configuration break no rule", () => {
@@ -195,9 +178,12 @@ describe("sqs-policy-feeding-topic", () => {
   });
 
   it("flags an allow without the aws:SourceArn condition", () => {
-    const v = broken(({ data }) => {
+    const v = broken(({ resource, data }) => {
       const [, doc] = pick(data, "aws_iam_policy_document", "active_subscription_queue-policy");
-      delete statements(doc).find((s) => s.effect === "Allow")!.condition;
+      // Still narrowed to this account (so resource-policy-principals holds), but to no topic.
+      statements(doc).find((s) => s.effect === "Allow")!.condition = [
+        { test: "StringEquals", variable: "aws:SourceAccount", values: [topicOwner(resource)] },
+      ];
     });
     expectOnly(
       v,
@@ -467,6 +453,13 @@ describe("iam-least-privilege", () => {
               principals: [{ type: "Service", identifiers: ["cloudwatch.amazonaws.com"] }],
               actions: ["kms:Decrypt", "kms:GenerateDataKey"],
               resources: ["*"],
+              condition: [
+                {
+                  test: "StringEquals",
+                  variable: "aws:SourceAccount",
+                  values: [topicOwner(resource)],
+                },
+              ],
             },
           ],
         };
@@ -485,12 +478,18 @@ describe("iam-least-privilege", () => {
   });
 
   it("accepts kms:* in a key policy for the account root only", () => {
-    const rootStatement = (principal: Body) =>
+    const rootStatement = (principal: Body, condition?: Body[]) =>
       broken(({ resource, data }) => {
         data.aws_iam_policy_document.key = {
           provider: "aws.us-east-1",
           statement: [
-            { effect: "Allow", principals: [principal], actions: ["kms:*"], resources: ["*"] },
+            {
+              effect: "Allow",
+              principals: [principal],
+              actions: ["kms:*"],
+              resources: ["*"],
+              ...(condition ? { condition } : {}),
+            },
           ],
         };
         resource.aws_kms_key = {
@@ -498,10 +497,13 @@ describe("iam-least-privilege", () => {
           k: { provider: "aws.us-east-1", policy: "${data.aws_iam_policy_document.key.json}" },
         };
       });
-    const root = "arn:${data.aws_partition.p.partition}:iam::${var.account_id}:root";
-    expect(rootStatement({ type: "AWS", identifiers: [root] })).toEqual([]);
+    const root = (owner: string) => `arn:\${data.aws_partition.p.partition}:iam::${owner}:root`;
+    const owner = topicOwner(defaults[0].json.resource as Section);
+    expect(rootStatement({ type: "AWS", identifiers: [root(owner)] })).toEqual([]);
     expectOnly(
-      rootStatement({ type: "Service", identifiers: ["cloudwatch.amazonaws.com"] }),
+      rootStatement({ type: "Service", identifiers: ["cloudwatch.amazonaws.com"] }, [
+        { test: "StringEquals", variable: "aws:SourceAccount", values: [owner] },
+      ]),
       "iam-least-privilege",
       /^data\.aws_iam_policy_document\.key$/,
       /wildcard action kms:\*/,
@@ -524,8 +526,11 @@ describe("api-iam-auth", () => {
     const v = broken(({ resource }) => {
       pick(resource, "aws_api_gateway_method", "messages")[1].authorization = "NONE";
     });
+    // Open to anyone, it also breaks api-no-auth-only-health (access-rules.test.ts).
+    const own = v.filter((x) => x.rule === "api-iam-auth");
+    expect(rulesOf(v)).toEqual(["api-iam-auth", "api-no-auth-only-health"]);
     expectOnly(
-      v,
+      own,
       "api-iam-auth",
       /^aws_api_gateway_method\.producer-api_messages-method/,
       /authorization NONE/,
@@ -586,23 +591,35 @@ describe("explicit-provider", () => {
 
 describe("every rule", () => {
   it("has a test above that makes it fire", () => {
-    // Keep this list equal to the describe blocks of this file.
+    // The rules in print order; each has a describe block in a test file of this directory.
     const tested = [
       "sqs-encryption",
       "sqs-dead-letter-queue",
       "sqs-tls-only",
       "sqs-policy-feeding-topic",
+      "sqs-redrive-allow-by-queue",
       "sns-encryption",
       "sns-tls-only",
       "sns-subscription-provider",
       "lambda-runtime",
       "lambda-log-group",
+      "lambda-permission-scoped",
       "iam-least-privilege",
+      "resource-policy-document",
+      "resource-policy-principals",
       "api-iam-auth",
+      "api-no-auth-only-health",
       "no-machine-paths",
       "explicit-provider",
     ];
     expect(RULES.map((r) => r.id)).toEqual(tested);
+    const described = readdirSync(__dirname)
+      .filter((f) => f.endsWith(".test.ts"))
+      .flatMap((f) => [
+        ...readFileSync(join(__dirname, f), "utf8").matchAll(/^describe\("([^"]+)"/gm),
+      ])
+      .map((m) => m[1]);
+    expect(tested.filter((id) => !described.includes(id))).toEqual([]);
   });
 });
 
