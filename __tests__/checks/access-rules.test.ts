@@ -9,25 +9,17 @@ import {
   NARROWING_CONDITION_KEYS,
   narrows,
 } from "../../checks/rules/policy";
-import { StackJson } from "../../inspect/terraform-json";
 import {
   Body,
-  broken as brokenStacks,
+  defaultStacks,
   EditableJson,
   expectOnly,
   pick,
   statements,
   topicOwner,
 } from "../support/broken-stack";
-import { defaultConfig, stackJsons } from "../support/synth";
 
-let defaults: StackJson[];
-
-beforeAll(() => {
-  defaults = stackJsons(defaultConfig());
-});
-
-const broken = (change: (json: EditableJson) => void) => brokenStacks(defaults, change);
+const { broken } = defaultStacks();
 
 /** The fan-out topic's policy document gains `statement`, on the topic. */
 const topicGrant = (statement: (json: EditableJson, topicArn: string) => Body) =>

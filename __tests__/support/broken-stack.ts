@@ -5,6 +5,7 @@
 import { runChecks } from "../../checks/run";
 import { Violation } from "../../checks/rules";
 import { StackJson, TerraformJson } from "../../inspect/terraform-json";
+import { defaultConfig, stackJsons } from "./synth";
 
 export type Body = Record<string, unknown>;
 export type Section = Record<string, Record<string, Body>>;
@@ -41,4 +42,21 @@ export function expectOnly(violations: Violation[], rule: string, address: RegEx
 export function topicOwner(resource: Section): string {
   const [id] = Object.keys(resource.aws_sns_topic).filter((x) => /^topic_/.test(x));
   return `\${aws_sns_topic.${id}.owner}`;
+}
+
+/**
+ * The default configuration's stacks, synthesized before the suite's tests run, and `broken`
+ * over them: `const real = defaultStacks();` at the top of a suite, then `real.broken(...)`.
+ */
+export function defaultStacks() {
+  let stacks: StackJson[] = [];
+  beforeAll(() => {
+    stacks = stackJsons(defaultConfig());
+  });
+  return {
+    get stacks(): StackJson[] {
+      return stacks;
+    },
+    broken: (change: (json: EditableJson) => void) => broken(stacks, change),
+  };
 }
