@@ -3,6 +3,7 @@
  * admits this unit's alarms and no other unit's, even one whose stack name starts with this
  * one's (`primary` and `primary-eu`).
  */
+import { runChecks } from "../../checks/run";
 import { alarmNamePrefix } from "../../constructs/fanout-alarms";
 import { StackIndex } from "../../inspect/stack-index";
 import { documentStatements } from "../../inspect/statements";
@@ -10,10 +11,12 @@ import { StackJson } from "../../inspect/terraform-json";
 import { defaultConfig, stackJsons } from "../support/synth";
 
 const config = defaultConfig({ FANOUT_STACKS: "primary=us-east-1,primary-eu=eu-west-1" });
+let json: StackJson[];
 let stacks: StackIndex[];
 
 beforeAll(() => {
-  stacks = stackJsons(config).map((s: StackJson) => new StackIndex(s));
+  json = stackJsons(config);
+  stacks = json.map((s) => new StackIndex(s));
 });
 
 /** An ArnLike pattern of an alarm ARN, as a test of `<region> <alarm name>`. */
@@ -77,6 +80,7 @@ describe("the alarm-name prefix", () => {
 
   it("admits no alarm of another unit, even one whose stack name starts with this one's", () => {
     expect(stacks.map((s) => s.name)).toEqual(["primary", "primary-eu"]);
+    expect(runChecks(json)).toEqual([]);
     for (const stack of stacks) {
       const patterns = alarmPatterns(stack);
       for (const other of stacks.filter((s) => s !== stack)) {
