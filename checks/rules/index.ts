@@ -1,9 +1,10 @@
 /**
- * Named policy rules over synthesized Terraform JSON, one file per service, each rule a named
+ * Named policy rules over synthesized Terraform JSON, one file per service (and one,
+ * `resource-policy.ts`, for the resource policies every service has), each rule a named
  * function over the shared stack index (`inspect/stack-index.ts`). Each rule looks at the block
  * types it names and ignores the rest, so new resource types are simply not covered; the IAM
  * rule is the exception: it reads every `aws_iam_policy_document` and every role policy,
- * whoever made it.
+ * whoever made it. The resource-policy rules read every type of RESOURCE_POLICY_CARRIERS.
  */
 import { apiIamAuth, apiNoAuthOnlyHealth } from "./api";
 import { iamLeastPrivilege } from "./iam";
@@ -22,6 +23,7 @@ import { explicitProvider, noMachinePaths } from "./terraform";
 
 export { documentUses, statementProblems, WILDCARD_EXCEPTIONS } from "./iam";
 export { NARROWING_CONDITION_KEYS } from "./policy";
+export { RESOURCE_POLICY_CARRIERS } from "./resource-policy";
 export type { PolicyUse, StatementContext, WildcardException } from "./iam";
 export { machineContext } from "./rule";
 export type { Found, Rule, RuleContext, Violation } from "./rule";
