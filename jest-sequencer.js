@@ -8,7 +8,10 @@ const FIRST = /local[\\/]__tests__[\\/]e2e\.test\.ts$/;
 class SlowestFirst extends Sequencer {
   sort(tests) {
     const ordered = super.sort(tests);
-    return [...ordered.filter((t) => FIRST.test(t.path)), ...ordered.filter((t) => !FIRST.test(t.path))];
+    return [
+      ...ordered.filter((t) => FIRST.test(t.path)),
+      ...ordered.filter((t) => !FIRST.test(t.path)),
+    ];
   }
 }
 
