@@ -1,7 +1,8 @@
 /**
  * Steady traffic: one new message per interval to the current target. A message whose send
  * failed stays queued, in order, and is sent again (same payload) on the next tick or at once
- * to the new target after a failover, so nothing is lost across a switch.
+ * to the new target after a failover, so nothing is lost across a switch, until it has been
+ * sent `maxAttempts` times: then it is given up, with the last reason.
  */
 import { randomUUID } from "node:crypto";
 import { CliError, describeError, isFatalError, isPermanentError } from "./errors";
@@ -24,6 +25,8 @@ export interface ProduceOptions {
   readonly durationMs?: number;
   /** Time limit of one send. */
   readonly timeoutMs: number;
+  /** Sends of one message, to any stack, before it is given up. */
+  readonly maxAttempts: number;
   readonly print: (line: string) => void;
   /** Aborts on Ctrl-C: no new sends start, the summary follows. */
   readonly stop: AbortSignal;
@@ -43,6 +46,12 @@ export interface ProduceResult {
   readonly delivered: readonly Delivery[];
   /** Messages the service refused as malformed or unauthorized: not retried. */
   readonly rejected: readonly { readonly seq: number; readonly reason: string }[];
+  /** Messages sent `maxAttempts` times without success, with the last failure. */
+  readonly givenUp: readonly {
+    readonly seq: number;
+    readonly attempts: number;
+    readonly reason: string;
+  }[];
   /** Messages created but not delivered when the run ended. */
   readonly undelivered: readonly Message[];
   /** Sends that failed (error, timeout, server fault). */
@@ -62,6 +71,7 @@ export async function produce(options: ProduceOptions): Promise<ProduceResult> {
   const attempts = new Map<number, number>();
   const delivered: Delivery[] = [];
   const rejected: { seq: number; reason: string }[] = [];
+  const givenUp: { seq: number; attempts: number; reason: string }[] = [];
   const latencies: number[] = [];
   let failedSends = 0;
   let seq = 0;
@@ -119,6 +129,11 @@ export async function produce(options: ProduceOptions): Promise<ProduceResult> {
       failedSends += 1;
       failedHere.add(index);
       print(`${label}  FAILED after ${Date.now() - sentAt} ms: ${reason}${resent}`);
+      if (attempt >= options.maxAttempts) {
+        outbox.shift();
+        givenUp.push({ seq: message.seq, attempts: attempt, reason });
+        print(`seq ${message.seq}  GIVEN UP after ${attempt} attempts: ${reason}`);
+      }
       if (!controller.record(index, { ok: false, reason })) return;
     }
   }
@@ -149,6 +164,7 @@ export async function produce(options: ProduceOptions): Promise<ProduceResult> {
     created: seq,
     delivered,
     rejected,
+    givenUp,
     undelivered: [...outbox],
     failedSends,
     latencies,
@@ -163,12 +179,17 @@ export function formatProduceSummary(result: ProduceResult): string[] {
   const lines = [
     `--- produce ${result.interrupted ? "stopped" : "done"} after ${formatDuration(result.elapsedMs)} ---`,
     `messages: ${result.created} created, ${result.delivered.length} delivered, ` +
-      `${result.rejected.length} rejected, ${result.undelivered.length} not delivered`,
+      `${result.rejected.length} rejected, ` +
+      (result.givenUp.length > 0 ? `${result.givenUp.length} given up, ` : "") +
+      `${result.undelivered.length} not delivered`,
     `delivered by stack: ${countByStack(result.delivered)}`,
     `failed sends: ${result.failedSends}, failovers: ${result.failovers}, fail-backs: ${result.failBacks}`,
     `send latency (${result.latencies.length} sends): ${formatPercentiles(percentiles(result.latencies))}`,
   ];
   for (const { seq, reason } of result.rejected) lines.push(`rejected: seq ${seq}: ${reason}`);
+  for (const { seq, attempts, reason } of result.givenUp) {
+    lines.push(`given up: seq ${seq} after ${attempts} attempts: ${reason}`);
+  }
   if (result.undelivered.length > 0) {
     lines.push(`not delivered: seq ${seqRanges(result.undelivered.map((m) => m.seq))}`);
   }

@@ -4,6 +4,7 @@
  * credentials, Ctrl-C) comes in through `CliDeps`, so tests run it in-process.
  */
 import { Command, CommanderError } from "commander";
+import { version } from "../package.json";
 import { CommandContext, type CliDeps } from "./commands/context";
 import { drillCommand } from "./commands/drill";
 import { latencyCommand, redriveCommand, statusCommand } from "./commands/inspect";
@@ -39,6 +40,7 @@ Exit codes: 0 ok, 1 failure at run time, 2 bad command line or input file, 130 s
 function createProgram(ctx: CommandContext): Command {
   const program = new Command("fanout")
     .description("Drive and inspect the multi-region SNS -> SQS fan-out stacks")
+    .version(version, "-V, --version", "print the version of this project")
     .exitOverride()
     .configureOutput({
       writeOut: (text) => ctx.deps.stdout.write(text),

@@ -4,7 +4,15 @@
  * Layers, last wins: the defaults in `settings.ts`, `context.fanout` in cdktf.json, then
  * `FANOUT_*` environment variables. A bad value throws a one-line `ConfigError`.
  */
+import {
+  checkContextKeys,
+  checkEnvironmentNames,
+  checkSettingKeys,
+  cliContext,
+  CONTEXT_KEY,
+} from "./environment";
 import { allNames, nameProblem, unitNames, UnitNames } from "./names";
+import { partitionOf } from "./regions";
 import {
   ConfigError,
   ConsumerMode,
@@ -17,9 +25,7 @@ import {
 } from "./settings";
 
 export { ConfigError } from "./settings";
-
-/** Key of the settings object in cdktf.json's `context`. */
-export const CONTEXT_KEY = "fanout";
+export { CONTEXT_KEY };
 
 /** One fan-out unit: a stack and its home region. */
 export interface UnitConfig {
@@ -82,31 +88,35 @@ export interface ConfigSources {
   readonly context?: unknown;
   /** Environment variables; only `FANOUT_*` ones are read. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * cdktf.json's whole `context`, to catch a misspelled `fanout` key.
+   * @default - `CDKTF_CONTEXT_JSON` of `env`, as the cdktf CLI sets it for the app
+   */
+  readonly wholeContext?: unknown;
 }
 
 /** Settings with the place each value came from, for messages about combinations. */
 export interface ReadSettings {
   readonly values: Settings;
-  /** Per setting key: `env FANOUT_X`, `cdktf.json context.fanout.x` or `default`. */
+  /** Per setting key: `env FANOUT_<NAME>`, `cdktf.json context.fanout.x` or `default`. */
   readonly from: Readonly<Record<string, string>>;
 }
 
 /** Reads every setting from its layers, without cross-setting checks. */
-export function readSettings({ context = {}, env = {} }: ConfigSources): ReadSettings {
+export function readSettings({
+  context = {},
+  env = {},
+  wholeContext = cliContext(env),
+}: ConfigSources): ReadSettings {
+  checkContextKeys(wholeContext);
+  checkEnvironmentNames(env);
   if (typeof context !== "object" || context === null || Array.isArray(context)) {
     throw new ConfigError(
       `Invalid cdktf.json context.${CONTEXT_KEY}: ${JSON.stringify(context)} is not an object; allowed: an object of settings`,
     );
   }
   const ctx = context as Record<string, unknown>;
-  const known = Object.keys(SETTINGS);
-  for (const key of Object.keys(ctx)) {
-    if (!known.includes(key)) {
-      throw new ConfigError(
-        `Unknown setting ${key} in cdktf.json context.${CONTEXT_KEY}; allowed: ${known.join(", ")}`,
-      );
-    }
-  }
+  checkSettingKeys(ctx);
   const values: Record<string, unknown> = {};
   const from: Record<string, string> = {};
   for (const [name, setting] of Object.entries(SETTINGS) as [string, Setting<unknown>][]) {
@@ -125,6 +135,15 @@ export function readSettings({ context = {}, env = {} }: ConfigSources): ReadSet
     values[name] = raw === undefined ? setting.default : parseSetting(setting, raw);
   }
   return { values: values as Settings, from };
+}
+
+/** The first name of a unit that breaks its AWS limit, described, or `undefined`. */
+function firstNameProblem(names: UnitNames): string | undefined {
+  for (const { kind, name } of allNames(names)) {
+    const bad = nameProblem(kind, name);
+    if (bad) return bad;
+  }
+  return undefined;
 }
 
 /** Builds and validates the whole configuration. Throws `ConfigError` on the first problem. */
@@ -157,15 +176,37 @@ export function loadConfig(sources: ConfigSources = {}): FanoutConfig {
     }
   }
 
+  if (s.replicaRetentionSeconds < s.activeRetentionSeconds) {
+    problem(
+      "replicaRetentionSeconds",
+      s.replicaRetentionSeconds,
+      `is shorter than activeRetentionSeconds ${s.activeRetentionSeconds} (${from.activeRetentionSeconds}); a replica is the backup and keeps messages at least as long`,
+      `at least ${s.activeRetentionSeconds}`,
+    );
+  }
+  const partition = partitionOf(regions[0]);
+  if (s.stateRegion !== "" && partitionOf(s.stateRegion) !== partition) {
+    problem(
+      "stateRegion",
+      s.stateRegion,
+      `is in partition ${partitionOf(s.stateRegion)}, the stacks' regions in ${partition}`,
+      `a region of partition ${partition}, or "" for the first stack's region`,
+    );
+  }
+
   const units = s.stacks.map(([stack, homeRegion]): UnitConfig => {
     const names = unitNames(s.prefix, stack, homeRegion, regions);
-    for (const { kind, name } of allNames(names)) {
-      const bad = nameProblem(kind, name);
-      if (bad) {
-        throw new ConfigError(
-          `Invalid setting prefix (${from.prefix}): ${JSON.stringify(s.prefix)} with stack "${stack}" makes ${bad}`,
-        );
-      }
+    const bad = firstNameProblem(names);
+    if (bad) {
+      // Blame the prefix when the default prefix would fit, else the stack map.
+      const defaultFits = !firstNameProblem(
+        unitNames(SETTINGS.prefix.default, stack, homeRegion, regions),
+      );
+      throw new ConfigError(
+        defaultFits
+          ? `Invalid setting prefix (${from.prefix}): ${JSON.stringify(s.prefix)} with stack "${stack}" makes ${bad}`
+          : `Invalid setting stacks (${from.stacks}): stack "${stack}" in ${homeRegion} with prefix ${JSON.stringify(s.prefix)} makes ${bad}`,
+      );
     }
     return {
       stack,

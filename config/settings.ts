@@ -5,149 +5,30 @@
  * This table is the single source of the defaults; cdktf.json repeats them so users can see
  * and edit them, and a test keeps the two equal.
  */
+import { partitionOf, PROVIDER_NAME, regionProblem } from "./regions";
+import {
+  flag,
+  integer,
+  keyed,
+  oneOf,
+  type SettingSpec,
+  show,
+  text,
+  wholeNumber,
+} from "./setting-kinds";
 
-/** A bad setting. The message is one line: setting, value, what is allowed. */
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ConfigError";
-  }
-}
+export {
+  ConfigError,
+  contextType,
+  parseSetting,
+  type RawValue,
+  type Setting,
+  type SettingSpec,
+} from "./setting-kinds";
 
-/** Where a raw value came from, for error messages. */
-export interface RawValue {
-  readonly value: unknown;
-  /** `env FANOUT_X`, `cdktf.json context fanout.x` or `default`. */
-  readonly from: string;
-  /** True when the value is a string from the environment (numbers need parsing). */
-  readonly fromEnv: boolean;
-}
+/** The shape of AWS region names: `us-east-1`, `us-gov-west-1`, `eusc-de-east-1`. */
+export const REGION_PATTERN = /^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/;
 
-export interface Setting<T> {
-  /** Key under `context.fanout` in cdktf.json. */
-  readonly key: string;
-  /** Environment variable that overrides the context value. */
-  readonly env: string;
-  readonly default: T;
-  /** One sentence for the README and `help`. */
-  readonly description: string;
-  /** What is allowed, as printed in errors. */
-  readonly allowed: string;
-  /** Parses and checks a raw value; returns an error text (without the setting name) or the value. */
-  readonly parse: (raw: RawValue) => T | { problem: string };
-}
-
-const show = (value: unknown): string =>
-  typeof value === "string" ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
-
-function isProblem<T>(v: T | { problem: string }): v is { problem: string } {
-  return typeof v === "object" && v !== null && "problem" in v;
-}
-
-/** Parses a raw value with a setting, throwing a one-line ConfigError on a bad value. */
-export function parseSetting<T>(setting: Setting<T>, raw: RawValue): T {
-  const parsed = setting.parse(raw);
-  if (isProblem(parsed)) {
-    throw new ConfigError(
-      `Invalid setting ${setting.key} (${raw.from}): ${show(raw.value)} ${parsed.problem}; allowed: ${setting.allowed}`,
-    );
-  }
-  return parsed;
-}
-
-const WHOLE_NUMBER = /^-?\d+$/;
-
-/** A setting as the table states it; its key is the key of its entry in {@link SETTINGS}. */
-export type SettingSpec<T> = Omit<Setting<T>, "key">;
-
-/** What every entry of the table states. */
-interface Common<T> {
-  /** Environment variable that overrides the context value. */
-  readonly env: string;
-  readonly default: T;
-  /** One sentence for the README and `help`. */
-  readonly description: string;
-}
-
-/** A whole number from `min` to `max`, or why not. */
-function wholeNumber({ value, fromEnv }: RawValue, min: number, max: number) {
-  let n: number;
-  if (fromEnv && typeof value === "string") {
-    if (!WHOLE_NUMBER.test(value.trim())) return { problem: "is not a whole number" };
-    n = Number(value.trim());
-  } else if (typeof value === "number") {
-    n = value;
-  } else {
-    return { problem: "is not a number" };
-  }
-  if (!Number.isSafeInteger(n)) return { problem: "is not a whole number" };
-  if (n < min || n > max) return { problem: "is out of range" };
-  return n;
-}
-
-function integer(
-  options: Common<number> & { readonly min: number; readonly max: number },
-): SettingSpec<number> {
-  const { min, max, ...common } = options;
-  return {
-    ...common,
-    allowed: `a whole number from ${min} to ${max}`,
-    parse: (raw) => wholeNumber(raw, min, max),
-  };
-}
-
-function oneOf<T extends string>(
-  options: Common<T> & { readonly values: readonly T[] },
-): SettingSpec<T> {
-  const { values, ...common } = options;
-  return {
-    ...common,
-    allowed: values.map((v) => `"${v}"`).join(" or "),
-    parse: ({ value }) =>
-      typeof value === "string" && (values as readonly string[]).includes(value)
-        ? (value as T)
-        : { problem: "is not a known value" },
-  };
-}
-
-/** A string matching `pattern`, or `""` (which each such setting gives a meaning). */
-function text(
-  options: Common<string> & { readonly pattern: RegExp; readonly allowed: string },
-): SettingSpec<string> {
-  const { pattern, ...rest } = options;
-  return {
-    ...rest,
-    parse: ({ value }) =>
-      typeof value === "string" && (value === "" || pattern.test(value))
-        ? value
-        : { problem: "is not valid" },
-  };
-}
-
-function flag(options: Common<boolean>): SettingSpec<boolean> {
-  return {
-    ...options,
-    allowed: "true or false",
-    parse: ({ value }) => {
-      if (typeof value === "boolean") return value;
-      if (value === "true") return true;
-      if (value === "false") return false;
-      return { problem: "is not a boolean" };
-    },
-  };
-}
-
-/** The table with each entry's key filled in from its record key. */
-function keyed<S extends Record<string, SettingSpec<unknown>>>(
-  specs: S,
-): { readonly [K in keyof S & string]: S[K] & { readonly key: K } } {
-  return Object.fromEntries(
-    Object.entries(specs).map(([key, spec]) => [key, { key, ...spec }]),
-  ) as { readonly [K in keyof S & string]: S[K] & { readonly key: K } };
-}
-
-/** AWS region names: `us-east-1`, `eu-central-2`, `us-gov-west-1`, `ap-southeast-5`. */
-export const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 /** Stack names: they become CDKTF stack ids, Terraform state keys and parts of AWS names. */
 export const STACK_NAME_PATTERN = /^[a-z][a-z0-9-]*$/;
 
@@ -162,8 +43,7 @@ const stackMap: SettingSpec<StackMap> = {
   ],
   description:
     "Stack name -> home region, one fan-out unit (topic, queues, consumers, API, dashboard) per entry; env form `primary=us-east-1,secondary=us-west-2`.",
-  allowed:
-    "at least two entries of stack name [a-z][a-z0-9-]* -> region like us-east-1, each region once",
+  allowed: `at least two entries of stack name [a-z][a-z0-9-]* -> a region ${PROVIDER_NAME} knows, each region once, all in one partition`,
   parse: ({ value, fromEnv }) => {
     let pairs: [string, string][];
     if (fromEnv && typeof value === "string") {
@@ -187,6 +67,9 @@ const stackMap: SettingSpec<StackMap> = {
       if (typeof region !== "string" || !REGION_PATTERN.test(region)) {
         return { problem: `has malformed region ${show(region)} for stack "${stack}"` };
       }
+      const unknown = regionProblem(region);
+      if (unknown)
+        return { problem: `has region "${region}" for stack "${stack}", which ${unknown}` };
       if (seenStacks.has(stack)) return { problem: `names stack "${stack}" twice` };
       const other = seenRegions.get(region);
       if (other !== undefined) {
@@ -196,6 +79,14 @@ const stackMap: SettingSpec<StackMap> = {
       seenRegions.set(region, stack);
     }
     if (pairs.length < 2) return { problem: `has ${pairs.length} region(s), fewer than two` };
+    const [first, ...others] = pairs;
+    const otherPartition = others.find(([, r]) => partitionOf(r) !== partitionOf(first[1]));
+    if (otherPartition) {
+      const [stack, region] = otherPartition;
+      return {
+        problem: `mixes partitions: "${first[1]}" (stack "${first[0]}") is in ${partitionOf(first[1])}, "${region}" (stack "${stack}") in ${partitionOf(region)}`,
+      };
+    }
     return pairs;
   },
 };
@@ -234,8 +125,10 @@ export const SETTINGS = keyed({
   prefix: text({
     env: "FANOUT_PREFIX",
     default: "fanout",
-    pattern: /^[a-z][a-z0-9-]*$/,
-    allowed: "[a-z][a-z0-9-]*, short enough for every name to fit its AWS limit",
+    pattern: /^[a-z](-?[a-z0-9])*$/,
+    allowEmpty: false,
+    allowed:
+      "[a-z][a-z0-9-]* without a trailing or doubled -, short enough for every name to fit its AWS limit",
     description: "Prefix of every physical name: `<prefix>-<stack>-<role>[-<region>]`.",
   }),
   stacks: stackMap,
@@ -374,13 +267,22 @@ export const SETTINGS = keyed({
     allowed: "an S3 key prefix without leading or trailing slash",
     description: "Key prefix of remote state objects: `<prefix>/<stack>.tfstate`.",
   }),
-  stateRegion: text({
-    env: "FANOUT_STATE_REGION",
-    default: "",
-    pattern: REGION_PATTERN,
-    allowed: 'a region like us-east-1, or "" for the first stack\'s region',
-    description: 'Region of the state bucket; "" means the first stack\'s home region.',
-  }),
+  stateRegion: {
+    ...text({
+      env: "FANOUT_STATE_REGION",
+      default: "",
+      pattern: REGION_PATTERN,
+      allowed: `a region ${PROVIDER_NAME} knows in the stacks' partition, or "" for the first stack's region`,
+      description: 'Region of the state bucket; "" means the first stack\'s home region.',
+    }),
+    parse: ({ value }) => {
+      if (value === "") return value;
+      if (typeof value !== "string" || !REGION_PATTERN.test(value))
+        return { problem: "is not valid" };
+      const unknown = regionProblem(value);
+      return unknown ? { problem: unknown } : value;
+    },
+  },
   stateLocking: flag({
     env: "FANOUT_STATE_LOCKING",
     default: true,

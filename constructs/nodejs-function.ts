@@ -1,13 +1,12 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { basename, dirname, join } from "node:path";
+import { existsSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { AssetType, TerraformAsset, TerraformStack } from "cdktf";
+import { App, AssetType, TerraformAsset, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { BUNDLE_FILE, packageLambda } from "./bundling";
 import {
@@ -50,20 +49,27 @@ export interface NodejsFunctionProps {
   readonly logRetentionDays?: number;
 }
 
-/** Deployment packages of this process, one per entry: each is bundled and zipped once. */
+/**
+ * Directory of a synth output that holds the deployment packages the assets copy: inside the
+ * output, so whoever removes the output removes them, and nothing is left in the system's
+ * temporary directory.
+ */
+export const PACKAGES_DIR = "bundles";
+
+/** Deployment packages of this process, one per synth output and entry (bundled once per entry). */
 const packages = new Map<string, string>();
 /** Assets of each stack, one per entry: functions of the same code share one copy. */
 const assets = new WeakMap<TerraformStack, Map<string, TerraformAsset>>();
 
 function assetFor(scope: Construct, entry: string): TerraformAsset {
-  let zip = packages.get(entry);
-  if (zip === undefined) {
+  const outdir = resolve(App.of(scope).outdir);
+  const key = `${outdir}\0${entry}`;
+  let zip = packages.get(key);
+  // An output directory removed and made again (same path) needs its packages again.
+  if (zip === undefined || !existsSync(zip)) {
     const name = basename(dirname(entry));
-    zip = packageLambda({
-      entry,
-      outfile: join(mkdtempSync(join(tmpdir(), "fanout-")), `${name}.zip`),
-    }).outfile;
-    packages.set(entry, zip);
+    zip = packageLambda({ entry, outfile: join(outdir, PACKAGES_DIR, `${name}.zip`) }).outfile;
+    packages.set(key, zip);
   }
   const stack = TerraformStack.of(scope);
   let byEntry = assets.get(stack);

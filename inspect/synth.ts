@@ -7,22 +7,48 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { App } from "cdktf";
-import { CONTEXT_KEY, FanoutConfig, loadConfig } from "../config/config";
+import { ConfigError, CONTEXT_KEY, FanoutConfig, loadConfig } from "../config/config";
 import { PROJECT_ROOT } from "../constructs/bundling";
 import { createStacks, FanoutStack } from "../stacks/fanout-stack";
 import { StackJson, TerraformJson } from "./terraform-json";
 
 export { PROJECT_ROOT };
 
+/**
+ * The project's cdktf.json, parsed. A syntax error throws a one-line ConfigError naming the
+ * file and the line and column.
+ */
+export function readCdktfJson(root = PROJECT_ROOT): { context?: Record<string, unknown> } {
+  const file = join(root, "cdktf.json");
+  const text = readFileSync(file, "utf8");
+  try {
+    return JSON.parse(text) as { context?: Record<string, unknown> };
+  } catch (error) {
+    const message = (error as Error).message;
+    const position = /at position (\d+)/.exec(message);
+    let where = "";
+    if (position) {
+      const before = text.slice(0, Number(position[1])).split("\n");
+      where = ` (line ${before.length}, column ${before[before.length - 1].length + 1})`;
+    }
+    throw new ConfigError(
+      `Invalid cdktf.json (${file}): ${message}${where}; allowed: JSON, as \`cdktf init\` writes it`,
+    );
+  }
+}
+
 /** `context.fanout` of the project's cdktf.json. */
 export function cdktfJsonContext(root = PROJECT_ROOT): unknown {
-  const cdktfJson = JSON.parse(readFileSync(join(root, "cdktf.json"), "utf8"));
-  return cdktfJson.context?.[CONTEXT_KEY];
+  return readCdktfJson(root).context?.[CONTEXT_KEY];
 }
 
 /** The configuration `cdktf synth` would use: cdktf.json's context, then the environment. */
-export function projectConfig(env: NodeJS.ProcessEnv = process.env): FanoutConfig {
-  return loadConfig({ context: cdktfJsonContext(), env });
+export function projectConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  root = PROJECT_ROOT,
+): FanoutConfig {
+  const { context } = readCdktfJson(root);
+  return loadConfig({ context: context?.[CONTEXT_KEY], env, wholeContext: context ?? {} });
 }
 
 export interface SynthOptions {
@@ -60,8 +86,15 @@ export function synthesize(
 /** Reads every stack of a synth output directory (`<outdir>/stacks/<stack>/cdk.tf.json`). */
 export function readStacks(outdir: string): StackJson[] {
   const stacksDir = join(outdir, "stacks");
+  if (!existsSync(outdir)) {
+    throw new Error(
+      `${outdir} does not exist; give a cdktf synth output (npm run synth writes cdktf.out)`,
+    );
+  }
   if (!existsSync(stacksDir)) {
-    throw new Error(`${outdir} holds no stacks/ directory; is it a cdktf synth output?`);
+    throw new Error(
+      `${outdir} holds no stacks/ directory; is it a cdktf synth output? (npm run synth writes cdktf.out)`,
+    );
   }
   const names = readdirSync(stacksDir)
     .filter((name) => existsSync(join(stacksDir, name, "cdk.tf.json")))

@@ -1,13 +1,16 @@
 /**
  * `npm run bench:synth`: how long `cdktf synth` of this project takes next to a trivial
  * two-stack app on the same toolchain (same cdktf CLI, ts-node, provider package), and with
- * `--tests`, how long `npm test` takes. Prints medians; the targets are in the README.
+ * `--tests`, how long `npm test` takes. Prints medians; the targets are in the README. A bad
+ * setting stops it before any timing, with the setting's one-line message; a synth that fails
+ * shows why.
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PROJECT_ROOT } from "../inspect/synth";
+import { projectConfig, PROJECT_ROOT } from "../inspect/synth";
+import { runScript } from "./script-run";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
@@ -35,15 +38,24 @@ function median(values: number[]): number {
 function timeSynth(cwd: string): number {
   const out = mkdtempSync(join(tmpdir(), "bench-synth-out-"));
   const env = { ...process.env, CHECKPOINT_DISABLE: "1" };
-  const synth = () =>
-    execFileSync("npx", ["cdktf", "synth", "--output", out], { cwd, env, stdio: "ignore" });
+  const synth = () => {
+    try {
+      execFileSync("npx", ["cdktf", "synth", "--output", out], { cwd, env, stdio: "pipe" });
+    } catch (error) {
+      const output = `${(error as { stderr?: Buffer }).stderr ?? ""}`.trim().split("\n");
+      throw new Error(`cdktf synth failed in ${cwd}: ${output[output.length - 1]}`);
+    }
+  };
   synth(); // warm-up: file cache, ts-node cache
   const times = Array.from({ length: RUNS }, () => seconds(synth));
   rmSync(out, { recursive: true, force: true });
   return median(times);
 }
 
-function main(): void {
+/** Times the synths (and with `--tests`, the tests); answers the exit code. */
+export function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): number {
+  // The same configuration cdktf synth reads: a bad setting is reported here, not hidden.
+  projectConfig(env);
   // The trivial app lives inside the project so it resolves the same node_modules and tsconfig.
   const trivialDir = join(PROJECT_ROOT, ".bench", "trivial-app");
   mkdirSync(trivialDir, { recursive: true });
@@ -63,12 +75,13 @@ function main(): void {
   } finally {
     rmSync(join(PROJECT_ROOT, ".bench"), { recursive: true, force: true });
   }
-  if (process.argv.includes("--tests")) {
+  if (argv.includes("--tests")) {
     const t = seconds(() =>
       execFileSync("npm", ["test", "--silent"], { cwd: PROJECT_ROOT, stdio: "ignore" }),
     );
     console.log(`npm test                  ${t.toFixed(1)} s   (target <= 120 s)`);
   }
+  return 0;
 }
 
-main();
+runScript(require.main === module, () => main(process.argv.slice(2)));

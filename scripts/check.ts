@@ -3,16 +3,18 @@
  *
  * Without `--out` it synthesizes the project's configuration (cdktf.json, then FANOUT_*
  * variables) in-process; with it, it reads the stacks of an existing synth output. Prints a
- * table of violations and exits 1 when there is any.
+ * table of violations and exits 1 when there is any; a bad setting or a directory that is no
+ * synth output ends with one line.
  */
-import { ConfigError } from "../config/config";
 import { formatViolations, runChecks } from "../checks/run";
 import { projectConfig, readStacks, synthStacks } from "../inspect/synth";
 import { StackJson } from "../inspect/terraform-json";
+import { runScript } from "./script-run";
 
-const USAGE = "usage: npm run check [-- --out <cdktf.out directory>]";
+export const USAGE = "usage: npm run check [-- --out <cdktf.out directory>]";
 
-function main(argv: readonly string[]): number {
+/** Checks the stacks; `argv` are the arguments after `npm run check --`. Answers the exit code. */
+export function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): number {
   let out: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === "--out" && argv[i + 1] !== undefined) out = argv[++i];
@@ -20,19 +22,15 @@ function main(argv: readonly string[]): number {
       console.log(USAGE);
       return 0;
     } else {
-      console.error(`unknown argument ${argv[i]}\n${USAGE}`);
+      const what = argv[i] === "--out" ? "--out needs a directory" : `unknown argument ${argv[i]}`;
+      console.error(`${what}; ${USAGE}`);
       return 2;
     }
   }
-  const stacks: StackJson[] = out === undefined ? synthStacks(projectConfig()) : readStacks(out);
+  const stacks: StackJson[] = out === undefined ? synthStacks(projectConfig(env)) : readStacks(out);
   const violations = runChecks(stacks);
   console.log(formatViolations(violations, stacks.length));
   return violations.length === 0 ? 0 : 1;
 }
 
-try {
-  process.exitCode = main(process.argv.slice(2));
-} catch (error) {
-  console.error(error instanceof ConfigError ? error.message : error);
-  process.exitCode = 1;
-}
+runScript(require.main === module, () => main(process.argv.slice(2)));

@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { NON_SETTING_VARIABLES } from "../config/environment";
 import { SETTINGS } from "../config/settings";
 
 export const CONFIGURATION_DOC = join(__dirname, "..", "docs", "configuration.md");
@@ -68,6 +69,14 @@ that names the setting, the value and what is allowed, e.g.
 Invalid setting batchSize (env FANOUT_BATCH_SIZE): "ten" is not a whole number; allowed: a whole number from 1 to 10000
 \`\`\`
 
+In cdktf.json a number is a JSON number and a boolean a JSON boolean (\`"stateLocking": true\`,
+not \`"true"\`); strings are parsed only from the environment, which has nothing else. A key
+under \`context.fanout\` that is no setting, a \`context\` key that looks like a misspelled
+\`fanout\` (\`fanuot\`, \`Fanout\`), and a \`FANOUT_*\` variable that is neither a setting nor
+one of the project's other variables (below) stop synth too, naming the closest setting.
+Regions are the ones the pinned provider accepts (\`config/regions.ts\` lists them and says
+where the list comes from), all in one partition.
+
 Nothing else is needed to synthesize: no AWS account, no credentials.
 `;
 
@@ -93,7 +102,11 @@ export function renderConfigurationDoc(): string {
       cell(r.description),
     ]),
   );
-  return `${INTRO}\n## Settings\n\n${table}\n`;
+  const others = markdownTable(
+    ["variable", "read by"],
+    Object.entries(NON_SETTING_VARIABLES).map(([name, use]) => [`\`${name}\``, cell(use)]),
+  );
+  return `${INTRO}\n## Settings\n\n${table}\n\n## Other FANOUT_ variables\n\nNot settings; synth accepts them in its environment.\n\n${others}\n`;
 }
 
 if (require.main === module) {

@@ -6,15 +6,18 @@
  *
  * Providers come from wherever Terraform can get them (verify/provider-source.ts): the mirror
  * in FANOUT_PROVIDER_MIRROR, a mirror of the CLI config or Terraform's local mirror
- * directories, or the registry.
+ * directories, or the registry. Without one, or when Terraform fails, it ends with one line.
  */
 import { rmSync } from "node:fs";
-import { ConfigError } from "../config/config";
 import { projectConfig, synthesize, tempOutdir } from "../inspect/synth";
 import { planAll, type PlanStep } from "../verify/offline-plan";
 import { describeSource, findProviderSource, MIRROR_REMEDY } from "../verify/provider-source";
 import { checkPlan } from "../verify/plan-check";
 import { wiringExpectation } from "../verify/wiring";
+import { runScript } from "./script-run";
+
+export const USAGE =
+  "usage: npm run plan  (plans every stack offline; FANOUT_PROVIDER_MIRROR=<dir> names a provider mirror)";
 
 const STEP_TEXT: Record<PlanStep, string> = {
   init: "terraform init (providers)",
@@ -23,15 +26,28 @@ const STEP_TEXT: Record<PlanStep, string> = {
   done: "planned",
 };
 
-async function main(): Promise<number> {
+/** Plans every stack; `argv` are the arguments after `npm run plan --`. Answers the exit code. */
+export async function main(
+  argv: readonly string[] = [],
+  env: NodeJS.ProcessEnv = process.env,
+  registry?: () => Promise<boolean>,
+): Promise<number> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (argv.length > 0) {
+    console.error(`Cannot plan: unknown argument ${argv[0]}; ${USAGE}`);
+    return 2;
+  }
   const started = Date.now();
   const seconds = (): string => `${((Date.now() - started) / 1000).toFixed(0)}s`;
-  const source = await findProviderSource();
+  const source = await findProviderSource(env, registry);
   if ("problem" in source) {
     console.error(`Cannot plan: ${source.problem}. To plan: ${MIRROR_REMEDY}.`);
     return 1;
   }
-  const config = projectConfig();
+  const config = projectConfig(env);
   const outdir = tempOutdir("plan");
   try {
     console.log(`Synthesizing ${config.units.length} stacks...`);
@@ -39,7 +55,7 @@ async function main(): Promise<number> {
     console.log(
       `[${seconds()}] Planning ${config.units.length} stacks offline, two at a time (providers from ${describeSource(source)})`,
     );
-    const plans = await planAll(outdir, process.env, 2, (stack, step) => {
+    const plans = await planAll(outdir, env, 2, (stack, step) => {
       console.log(`[${seconds()}] ${stack.padEnd(12)} ${STEP_TEXT[step]}`);
     });
     let failed = 0;
@@ -60,10 +76,7 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error instanceof ConfigError ? error.message : error);
-    process.exit(1);
-  },
-);
+runScript(require.main === module, () => main(process.argv.slice(2)), {
+  prefix: "Cannot plan: ",
+  exit: true,
+});

@@ -5,18 +5,8 @@ import { ConfigError, loadConfig } from "../../config/config";
 import { allNames, NAME_LIMITS, nameProblem } from "../../config/names";
 import { SETTINGS } from "../../config/settings";
 import { cdktfJsonContext } from "../../inspect/synth";
+import { errorOf } from "../support/config-error";
 import { defaultConfig, synthAll } from "../support/synth";
-
-/** The ConfigError message `loadConfig` throws for these sources. */
-function errorOf(context: Record<string, unknown>, env: Record<string, string> = {}): string {
-  try {
-    loadConfig({ context: { ...(cdktfJsonContext() as object), ...context }, env });
-  } catch (error) {
-    if (error instanceof ConfigError) return error.message;
-    throw error;
-  }
-  throw new Error("expected a ConfigError");
-}
 
 describe("default configuration", () => {
   const config = defaultConfig();
@@ -273,17 +263,17 @@ describe("properties", () => {
     "ap-southeast-2",
     "ap-southeast-5",
     "ca-west-1",
-    "us-gov-west-1",
+    "mx-central-1",
     "il-central-1",
   ];
   const stackName = fc.stringMatching(/^[a-z][a-z0-9-]{0,8}$/);
   const validSources = fc
     .record({
-      prefix: fc.stringMatching(/^[a-z][a-z0-9-]{0,9}$/),
+      prefix: fc.stringMatching(/^[a-z](-?[a-z0-9]){0,9}$/).filter((p) => p.length <= 10),
       names: fc.uniqueArray(stackName, { minLength: 2, maxLength: 4 }),
       regions: fc.shuffledSubarray(REGIONS, { minLength: 4, maxLength: 4 }),
       active: fc.integer({ min: 60, max: 1209599 }),
-      replica: fc.integer({ min: 60, max: 1209599 }),
+      replicaExtra: fc.integer({ min: 0, max: 1209599 - 60 }),
       batchSize: fc.integer({ min: 1, max: 10 }),
       maxConcurrency: fc.integer({ min: 2, max: 1000 }),
       mode: fc.constantFrom("active-active", "active-standby"),
@@ -292,7 +282,7 @@ describe("properties", () => {
       prefix: v.prefix,
       stacks: Object.fromEntries(v.names.map((n, i) => [n, v.regions[i]])),
       activeRetentionSeconds: v.active,
-      replicaRetentionSeconds: v.replica,
+      replicaRetentionSeconds: Math.min(v.active + v.replicaExtra, 1209599),
       batchSize: v.batchSize,
       maxConcurrency: v.maxConcurrency,
       consumerMode: v.mode,

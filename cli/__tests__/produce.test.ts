@@ -3,6 +3,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { FailoverController } from "../failover-controller";
 import { IDEMPOTENCY_ATTRIBUTE as API_IDEMPOTENCY_ATTRIBUTE } from "../../lambdas/producer-api/attributes";
 import { formatProduceSummary, produce, type ProduceOptions } from "../produce";
+import { PRODUCE_MAX_ATTEMPTS } from "../commands/produce";
 import { IDEMPOTENCY_ATTRIBUTE } from "../senders";
 import { drive, fakeHttp, sendingRig, type RigOptions } from "./helpers";
 
@@ -28,6 +29,7 @@ function setUp(overrides: Partial<ProduceOptions> & RigOptions = {}) {
     print,
     stop: new AbortController().signal,
     ...overrides,
+    maxAttempts: overrides.maxAttempts ?? PRODUCE_MAX_ATTEMPTS,
   };
   return { options, lines };
 }
@@ -137,6 +139,34 @@ describe("produce stops on errors no retry can fix", () => {
       "primary/us-east-1 refused seq 1: AuthorizationErrorException: User is not authorized to perform: SNS:Publish; stopping, since sending again cannot succeed",
     );
     expect(calls).toBe(1);
+  });
+
+  it("gives a message up after --max-attempts failed sends, with the reason, and goes on", async () => {
+    snsMock.on(PublishCommand).callsFake((input) => {
+      if (JSON.parse(input.Message).seq === 1) throw unavailable();
+      return { MessageId: "ok" };
+    });
+    const { options, lines } = setUp({ count: 2, maxAttempts: 3 });
+    const result = await drive(produce(options));
+    const sendsOfSeq1 = snsMock
+      .commandCalls(PublishCommand)
+      .filter((c) => JSON.parse(c.args[0].input.Message!).seq === 1);
+    expect(sendsOfSeq1).toHaveLength(3);
+    expect(result.givenUp).toEqual([
+      { seq: 1, attempts: 3, reason: "ServiceUnavailable: Service Unavailable" },
+    ]);
+    expect(result.delivered.map((d) => d.seq)).toEqual([2]);
+    expect(result.undelivered).toEqual([]);
+    expect(lines).toContain(
+      "seq 1  GIVEN UP after 3 attempts: ServiceUnavailable: Service Unavailable",
+    );
+    const summary = formatProduceSummary(result);
+    expect(summary).toContain(
+      "messages: 2 created, 1 delivered, 0 rejected, 1 given up, 0 not delivered",
+    );
+    expect(summary).toContain(
+      "given up: seq 1 after 3 attempts: ServiceUnavailable: Service Unavailable",
+    );
   });
 
   it("keeps retrying throttling", async () => {

@@ -2,6 +2,7 @@ import { CloudWatchClient, GetMetricDataCommand } from "@aws-sdk/client-cloudwat
 import { PublishBatchCommand, PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { mockClient } from "aws-sdk-client-mock";
+import { version as packageVersion } from "../../package.json";
 import { runCli } from "../program";
 import { cliDeps, fakeHttp } from "./helpers";
 
@@ -106,6 +107,13 @@ describe("help", () => {
     expect(code).toBe(0);
   });
 
+  it.each([["--version"], ["-V"]])("%s prints the version from package.json", async (flag) => {
+    const { code, stdout, stderr } = await run([flag]);
+    expect(stdout).toBe(`${packageVersion}\n`);
+    expect(stderr).toEqual([]);
+    expect(code).toBe(0);
+  });
+
   it("lists the commands and the exit codes", async () => {
     const { code, stdout } = await run(["--help"]);
     expect(stdout).toMatch(
@@ -203,6 +211,26 @@ describe("commands end to end (mocked AWS)", () => {
       /publish latency per call of up to 10: p50 [\d.]+ ms, p90 [\d.]+ ms, p99 [\d.]+ ms/,
     );
     expect(code).toBe(0);
+  });
+
+  it("produce exits 1 when it gave a message up after --max-attempts", async () => {
+    snsMock
+      .on(PublishCommand)
+      .rejects(Object.assign(new Error("Service Unavailable"), { name: "ServiceUnavailable" }));
+    const argv = ["produce", "--count", "1", "--interval", "5ms", "--max-attempts", "2"];
+    const { code, stdout } = await run(argv);
+    expect(stdout).toContain(
+      "seq 1  GIVEN UP after 2 attempts: ServiceUnavailable: Service Unavailable",
+    );
+    expect(code).toBe(1);
+  });
+
+  it("produce refuses a --max-attempts below 1", async () => {
+    const { code, stderr } = await run(["produce", "--max-attempts", "0"]);
+    expect(stderr).toEqual([
+      "error: option '--max-attempts <n>' argument '0' is invalid. expected a whole number of at least 1.",
+    ]);
+    expect(code).toBe(2);
   });
 
   it("load-test exits 1 when messages could not be delivered", async () => {

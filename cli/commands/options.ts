@@ -20,6 +20,11 @@ export function intOption(flags: string, description: string, defaultValue?: num
   return defaultValue === undefined ? option : option.default(defaultValue);
 }
 
+/** `--max-attempts <n>`: a whole number of at least 1 with its meaning for the command. */
+export function maxAttemptsOption(meaning: string, defaultValue: number): Option {
+  return intOption("--max-attempts <n>", meaning, defaultValue);
+}
+
 /** --outputs and --stacks, which every command has. */
 export function addCommonOptions(command: Command): Command {
   return command

@@ -7,13 +7,23 @@ import { formatProduceSummary, produce } from "../produce";
 import { barProgress, lineProgress } from "../progress";
 import { targetLabel } from "../senders";
 import type { CommandContext, SendOptions } from "./context";
-import { addCommonOptions, addSendOptions, durationOption, intOption } from "./options";
+import {
+  addCommonOptions,
+  addSendOptions,
+  durationOption,
+  intOption,
+  maxAttemptsOption,
+} from "./options";
 
 interface ProduceCliOptions extends SendOptions {
   readonly interval: number;
   readonly count?: number;
   readonly duration?: number;
+  readonly maxAttempts: number;
 }
+
+/** Sends of one message, to any stack, before `produce` gives it up. */
+export const PRODUCE_MAX_ATTEMPTS = 10;
 
 interface LoadTestCliOptions extends SendOptions {
   readonly messages: number;
@@ -37,6 +47,12 @@ export function produceCommand(program: Command, ctx: CommandContext): void {
       intOption("--count <n>", "stop after this many messages (default: run until Ctrl-C)"),
     )
     .addOption(durationOption("--duration <duration>", "stop after this long, e.g. 30s or 5m"))
+    .addOption(
+      maxAttemptsOption(
+        "sends of a message, to any stack, before it is given up",
+        PRODUCE_MAX_ATTEMPTS,
+      ),
+    )
     .action(async (options: ProduceCliOptions) => {
       const { sender, controller, producer, targets } = ctx.prepareSend(options, false, print);
       print(
@@ -51,13 +67,14 @@ export function produceCommand(program: Command, ctx: CommandContext): void {
           count: options.count,
           durationMs: options.duration,
           timeoutMs: options.timeout,
+          maxAttempts: options.maxAttempts,
           print,
           stop,
         }),
       );
       formatProduceSummary(result).forEach(print);
-      ctx.exitCode =
-        result.undelivered.length + result.rejected.length > 0 ? EXIT.failure : EXIT.ok;
+      const lost = result.undelivered.length + result.rejected.length + result.givenUp.length;
+      ctx.exitCode = lost > 0 ? EXIT.failure : EXIT.ok;
     });
 }
 
@@ -74,13 +91,7 @@ export function loadTestCommand(program: Command, ctx: CommandContext): void {
   )
     .addOption(intOption("--messages <n>", "messages to send", 500))
     .addOption(intOption("--concurrency <n>", "calls in flight at most", 10))
-    .addOption(
-      intOption(
-        "--max-attempts <n>",
-        "sends of a message to one stack before it is reported failed",
-        5,
-      ),
-    )
+    .addOption(maxAttemptsOption("sends of a message to one stack before it is reported failed", 5))
     .action(async (options: LoadTestCliOptions) => {
       const progress = deps.stdout.isTTY ? barProgress(deps.stdout) : lineProgress(print);
       const { sender, controller, producer, targets } = ctx.prepareSend(
