@@ -4,12 +4,14 @@
  * Layers, last wins: the defaults in `settings.ts`, `context.fanout` in cdktf.json, then
  * `FANOUT_*` environment variables. A bad value throws a one-line `ConfigError`.
  */
+import type { SubscriptionFilters } from "./filter-policy";
 import { allNames, nameProblem, unitNames, UnitNames } from "./names";
 import {
   ConfigError,
   ConsumerMode,
   parseSetting,
   RawValue,
+  REGION_PATTERN,
   Setting,
   SETTINGS,
   Settings,
@@ -61,6 +63,13 @@ export interface FanoutConfig {
     readonly maxReceiveCount: number;
     /** Six times the consumer timeout, as AWS advises for SQS event sources. */
     readonly visibilityTimeoutSeconds: number;
+    /** How the topic delivers to each queue. */
+    readonly subscription: {
+      /** Filter policies by `active`, `replicas` or region (see `filter-policy.ts`). */
+      readonly filters: SubscriptionFilters;
+      /** SNS raw message delivery: the body as published, no envelope. */
+      readonly rawMessageDelivery: boolean;
+    };
   };
   readonly logRetentionDays: number;
   readonly api: {
@@ -157,6 +166,17 @@ export function loadConfig(sources: ConfigSources = {}): FanoutConfig {
     }
   }
 
+  for (const key of Object.keys(s.subscriptionFilterPolicies)) {
+    if (REGION_PATTERN.test(key) && !regions.includes(key)) {
+      problem(
+        "subscriptionFilterPolicies",
+        s.subscriptionFilterPolicies,
+        `names region "${key}", which is not a region of the stacks`,
+        `"active", "replicas" or one of ${regions.join(", ")} as keys`,
+      );
+    }
+  }
+
   const units = s.stacks.map(([stack, homeRegion]): UnitConfig => {
     const names = unitNames(s.prefix, stack, homeRegion, regions);
     for (const { kind, name } of allNames(names)) {
@@ -193,6 +213,10 @@ export function loadConfig(sources: ConfigSources = {}): FanoutConfig {
       deadLetterRetentionSeconds: s.deadLetterRetentionSeconds,
       maxReceiveCount: s.maxReceiveCount,
       visibilityTimeoutSeconds: s.consumerTimeoutSeconds * VISIBILITY_TIMEOUT_FACTOR,
+      subscription: {
+        filters: s.subscriptionFilterPolicies,
+        rawMessageDelivery: s.rawMessageDelivery,
+      },
     },
     logRetentionDays: s.logRetentionDays,
     api: {

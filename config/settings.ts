@@ -6,6 +6,8 @@
  * and edit them, and a test keeps the two equal.
  */
 
+import { subscriptionFiltersSetting } from "./filter-policy";
+
 /** A bad setting. The message is one line: setting, value, what is allowed. */
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -312,6 +314,13 @@ export const SETTINGS = keyed({
     min: 1,
     max: 1000,
     description: "Receives before a message moves to its queue's dead-letter queue.",
+  }),
+  subscriptionFilterPolicies: subscriptionFiltersSetting(REGION_PATTERN),
+  rawMessageDelivery: flag({
+    env: "FANOUT_RAW_MESSAGE_DELIVERY",
+    default: false,
+    description:
+      "SNS raw message delivery on every subscription: no envelope, so no SNS legs (docs/latency.md).",
   }),
   logRetentionDays,
   apiThrottleRateLimit: integer({
