@@ -96,7 +96,8 @@ export const LATENCY_METRICS: { readonly [K in LatencyMetricName]: LatencyMetric
   ProducerToSqsLatency: latency(
     "ProducerToSqsLatency",
     "SQS SentTimestamp - recorded_at",
-    "Producer clock to SQS accept, for messages without an SNS envelope: sent straight to SQS, or by SNS with raw delivery (SNS time included).",
+    // Also the leg of SNS raw delivery (no envelope); dashboards with raw delivery say so.
+    "Producer clock to SQS accept, for messages sent straight to SQS (no SNS envelope).",
     ["direct", "raw"],
   ),
   SqsDwellLatency: latency(
