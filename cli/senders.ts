@@ -6,6 +6,8 @@ import { PublishBatchCommand, PublishCommand } from "@aws-sdk/client-sns";
 import { SendMessageBatchCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { SignatureV4 } from "@smithy/signature-v4";
+import { ATTRIBUTES_FIELD } from "../lambdas/producer-api/attributes";
+import { apiAttributes, type MessageAttributes } from "./attributes";
 import type { AwsClients, Credentials } from "./aws";
 import { isPermanentCode, isRetryableCode } from "./errors";
 import type { HttpClient } from "./http";
@@ -35,9 +37,10 @@ export interface Message {
  */
 export const IDEMPOTENCY_ATTRIBUTE = "idempotency_key";
 
-/** The idempotency key as a message attribute (SNS and SQS take the same shape). */
-function idempotencyAttribute(message: Message) {
+/** The given attributes and the idempotency key as message attributes (SNS and SQS alike). */
+function messageAttributes(message: Message, attributes: MessageAttributes) {
   return {
+    ...attributes,
     [IDEMPOTENCY_ATTRIBUTE]: { DataType: "String", StringValue: idempotencyKey(message) },
   };
 }
@@ -118,10 +121,16 @@ export function messageBody(message: Message): string {
 
 /**
  * Body of a message sent through the API: no `recorded_at`, so the API stamps it with the AWS
- * clock and API-path latencies carry no producer clock skew.
+ * clock and API-path latencies carry no producer clock skew; the attributes, if any, in the
+ * API's `_attributes` field.
  */
-export function apiMessageBody(message: Message): string {
-  return JSON.stringify({ seq: message.seq, producer: message.producer });
+export function apiMessageBody(message: Message, attributes: MessageAttributes = {}): string {
+  const body = { seq: message.seq, producer: message.producer };
+  return JSON.stringify(
+    Object.keys(attributes).length === 0
+      ? body
+      : { ...body, [ATTRIBUTES_FIELD]: apiAttributes(attributes) },
+  );
 }
 
 /** Idempotency key of a message, so consumers can drop a copy re-sent after a failover. */
@@ -167,10 +176,17 @@ export function batchResults(messages: readonly Message[], answer: BatchAnswer):
 
 /**
  * A sender for a path. With `batch`, SNS and SQS use their batch calls (up to 10 messages per
- * call); the API takes one message per call either way.
+ * call); the API takes one message per call either way. Every message carries `attributes`
+ * (for subscription filter policies) besides its idempotency key.
  */
-export function createSender(via: Via, deps: SenderDeps, batch: boolean): Sender {
+export function createSender(
+  via: Via,
+  deps: SenderDeps,
+  batch: boolean,
+  attributes: MessageAttributes = {},
+): Sender {
   const { aws } = deps;
+  const withAttributes = (message: Message) => messageAttributes(message, attributes);
   switch (via) {
     case "sns":
       return batch
@@ -181,7 +197,7 @@ export function createSender(via: Via, deps: SenderDeps, batch: boolean): Sender
                 PublishBatchRequestEntries: messages.map((message) => ({
                   Id: entryId(message),
                   Message: messageBody(message),
-                  MessageAttributes: idempotencyAttribute(message),
+                  MessageAttributes: withAttributes(message),
                 })),
               }),
               { abortSignal },
@@ -192,7 +208,7 @@ export function createSender(via: Via, deps: SenderDeps, batch: boolean): Sender
               new PublishCommand({
                 TopicArn: target.address,
                 Message: messageBody(message),
-                MessageAttributes: idempotencyAttribute(message),
+                MessageAttributes: withAttributes(message),
               }),
               { abortSignal },
             );
@@ -207,7 +223,7 @@ export function createSender(via: Via, deps: SenderDeps, batch: boolean): Sender
                 Entries: messages.map((message) => ({
                   Id: entryId(message),
                   MessageBody: messageBody(message),
-                  MessageAttributes: idempotencyAttribute(message),
+                  MessageAttributes: withAttributes(message),
                 })),
               }),
               { abortSignal },
@@ -218,7 +234,7 @@ export function createSender(via: Via, deps: SenderDeps, batch: boolean): Sender
               new SendMessageCommand({
                 QueueUrl: target.address,
                 MessageBody: messageBody(message),
-                MessageAttributes: idempotencyAttribute(message),
+                MessageAttributes: withAttributes(message),
               }),
               { abortSignal },
             );
@@ -226,7 +242,10 @@ export function createSender(via: Via, deps: SenderDeps, batch: boolean): Sender
           });
     case "api":
       return oneByOne(via, (target, message, signal) =>
-        postMessage(deps.http, deps.credentials(), target, message, signal),
+        postMessage(deps.http, deps.credentials(), target, apiMessageBody(message, attributes), {
+          message,
+          signal,
+        }),
       );
   }
 }
@@ -337,10 +356,9 @@ async function postMessage(
   httpClient: HttpClient,
   credentials: Credentials,
   target: Target,
-  message: Message,
-  signal?: AbortSignal,
+  body: string,
+  { message, signal }: { readonly message: Message; readonly signal?: AbortSignal },
 ): Promise<EntryResult> {
-  const body = apiMessageBody(message);
   const headers = await signApiRequest({
     method: "POST",
     url: target.address,

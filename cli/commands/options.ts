@@ -1,5 +1,6 @@
 /** Option builders shared by the commands of the `fanout` CLI. */
 import { Command, Option } from "commander";
+import { MAX_CLI_ATTRIBUTES, parseAttributeOption } from "../attributes";
 import { DEFAULT_FAIL_BACK_AFTER } from "../failover-controller";
 import { DEFAULT_OUTPUTS_FILE, OUTPUTS_ENV } from "../outputs";
 import { parseDuration, parseNameList, parsePositiveInt } from "../parse";
@@ -18,6 +19,14 @@ export function durationOption(
 export function intOption(flags: string, description: string, defaultValue?: number): Option {
   const option = new Option(flags, description).argParser(parsePositiveInt);
   return defaultValue === undefined ? option : option.default(defaultValue);
+}
+
+/** --attribute, repeated: message attributes on every message, for subscription filters. */
+export function attributeOption(): Option {
+  return new Option(
+    "--attribute <name=value>",
+    `message attribute on every message, for subscription filter policies; repeat for more (at most ${MAX_CLI_ATTRIBUTES}); name:Number=42 for a number`,
+  ).argParser(parseAttributeOption);
 }
 
 /** --outputs and --stacks, which every command has. */
@@ -48,6 +57,7 @@ export function addSendOptions(command: Command): Command {
         .choices(VIAS)
         .default("sns"),
     )
+    .addOption(attributeOption())
     .addOption(
       new Option(
         "--producer <id>",
