@@ -34,13 +34,8 @@ const plain = synthAll(defaultConfig());
 /** The subscription feeding the queue named `queueName`. */
 function subscriptionTo(json: TerraformJson, queueName: string): Record<string, unknown> {
   const [queueId] = resourceWhere(json, "aws_sqs_queue", "name", queueName);
-  const [, subscription] = resourceWhere(
-    json,
-    "aws_sns_topic_subscription",
-    "endpoint",
-    ref("aws_sqs_queue", queueId, "arn"),
-  );
-  return subscription;
+  const queueArn = ref("aws_sqs_queue", queueId, "arn");
+  return resourceWhere(json, "aws_sns_topic_subscription", "endpoint", queueArn)[1];
 }
 
 function consumerVariables(json: TerraformJson): Record<string, string>[] {

@@ -1,10 +1,4 @@
-import {
-  PublishBatchCommand,
-  PublishCommand,
-  SNSClient,
-  GetSubscriptionAttributesCommand,
-  ListSubscriptionsByTopicCommand,
-} from "@aws-sdk/client-sns";
+import * as Sns from "@aws-sdk/client-sns";
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { mockClient } from "aws-sdk-client-mock";
 import fc from "fast-check";
@@ -20,12 +14,8 @@ import { apiMessageBody, createSender, type Target } from "../senders";
 import { filteredQueueArns } from "../subscriptions";
 import { cliDeps, fakeHttp, outputsFile, TEST_CREDENTIALS, testClients } from "./helpers";
 
-const snsMock = mockClient(SNSClient);
-const sqsMock = mockClient(SQSClient);
-afterEach(() => {
-  snsMock.reset();
-  sqsMock.reset();
-});
+const [snsMock, sqsMock] = [mockClient(Sns.SNSClient), mockClient(SQSClient)];
+afterEach(() => [snsMock, sqsMock].forEach((mock) => mock.reset()));
 
 const parseAll = (...texts: string[]) =>
   texts.reduce<MessageAttributes>((all, text) => parseAttributeOption(text, all), {});
@@ -121,16 +111,16 @@ describe("senders with attributes", () => {
   };
 
   it("adds them to every SNS publish, one by one or batched, beside the idempotency key", async () => {
-    snsMock.on(PublishCommand).resolves({ MessageId: "m" });
-    snsMock.on(PublishBatchCommand).resolves({ Successful: [{ Id: "m7", MessageId: "m" }] });
+    snsMock.on(Sns.PublishCommand).resolves({ MessageId: "m" });
+    snsMock.on(Sns.PublishBatchCommand).resolves({ Successful: [{ Id: "m7", MessageId: "m" }] });
     const credentials = () => TEST_CREDENTIALS;
     await createSender("sns", { ...deps, credentials }, false, attributes).send(target, [message]);
     await createSender("sns", { ...deps, credentials }, true, attributes).send(target, [message]);
-    expect(snsMock.commandCalls(PublishCommand)[0].args[0].input.MessageAttributes).toEqual(
+    expect(snsMock.commandCalls(Sns.PublishCommand)[0].args[0].input.MessageAttributes).toEqual(
       expected,
     );
-    const [entry] =
-      snsMock.commandCalls(PublishBatchCommand)[0].args[0].input.PublishBatchRequestEntries!;
+    const [entry] = snsMock.commandCalls(Sns.PublishBatchCommand)[0].args[0].input
+      .PublishBatchRequestEntries!;
     expect(entry.MessageAttributes).toEqual(expected);
   });
 
@@ -181,7 +171,7 @@ describe("filteredQueueArns", () => {
   it("lists the queues whose subscription has a filter policy, page by page", async () => {
     const stacks = outputsFile().ordered();
     snsMock
-      .on(ListSubscriptionsByTopicCommand)
+      .on(Sns.ListSubscriptionsByTopicCommand)
       .callsFake((input: { TopicArn: string; NextToken?: string }) =>
         input.NextToken === undefined
           ? {
@@ -206,13 +196,15 @@ describe("filteredQueueArns", () => {
               ],
             },
       )
-      .on(GetSubscriptionAttributesCommand)
+      .on(Sns.GetSubscriptionAttributesCommand)
       .callsFake((input: { SubscriptionArn: string }) => ({
         Attributes: input.SubscriptionArn.endsWith(":1") ? { FilterPolicy: '{"k":["v"]}' } : {},
       }));
-    const client = new SNSClient({ region: "us-east-1", credentials: TEST_CREDENTIALS });
+    const client = new Sns.SNSClient({ region: "us-east-1", credentials: TEST_CREDENTIALS });
     const filtered = await filteredQueueArns(stacks, () => client);
     expect([...filtered].sort()).toEqual(stacks.map((s) => `${s.string("topic_arn")}-q1`).sort());
-    expect(snsMock.commandCalls(GetSubscriptionAttributesCommand)).toHaveLength(2 * stacks.length);
+    expect(snsMock.commandCalls(Sns.GetSubscriptionAttributesCommand)).toHaveLength(
+      2 * stacks.length,
+    );
   });
 });

@@ -7,16 +7,8 @@ import fc from "fast-check";
 import { legsOn, type FailureReason } from "../../shared/metrics";
 import { createConsumer } from "../handler";
 import { MIN_RECORDED_AT_MS, computeLegs, parseRecord, type RecordInput } from "../latency";
-import {
-  REPLICA_ENV,
-  STARTED_AT,
-  captureStdout,
-  snsBody,
-  snsEnvelope,
-  sqsEvent,
-  sqsRecord,
-} from "./factories";
 import rawSnsFixture from "./fixtures/sqs-sns-raw.json";
+import { REPLICA_ENV, STARTED_AT, captureStdout, snsBody, sqsEvent, sqsRecord } from "./factories";
 
 const raw = { startedAt: STARTED_AT, maxClockSkewMs: 60_000, rawMessageDelivery: true };
 const enveloped = { ...raw, rawMessageDelivery: false };
@@ -48,26 +40,26 @@ describe("parseRecord with raw message delivery", () => {
   });
 
   it("takes a body that looks like an SNS envelope as the payload, not as an envelope", () => {
-    const lookalike = { ...snsEnvelope({ message: "not json" }), recorded_at: recordedAt };
+    const lookalike = { ...JSON.parse(snsBody("a string")), recorded_at: recordedAt };
     const record = sqsRecord({ body: JSON.stringify(lookalike) });
     expect(parseRecord(record, raw)).toMatchObject({
       ok: true,
       times: { path: "raw", recordedAt },
     });
-    // Without raw delivery the same body is an envelope whose Message is not JSON.
+    // Without raw delivery the same body is an envelope whose Message is not an object.
     expect(parseRecord(record, enveloped)).toMatchObject({
       ok: false,
-      rejection: { reason: "InvalidJson" },
+      rejection: { reason: "InvalidPayload" },
     });
   });
 
   it.each([
-    ["a body that is not JSON", "{seq: 1", "InvalidJson"],
-    ["a body that is a JSON array", "[1, 2]", "InvalidPayload"],
-    ["a body without recorded_at", '{"seq": 1}', "MissingRecordedAt"],
-    ["recorded_at in seconds", '{"recorded_at": 1732417200}', "InvalidRecordedAt"],
-    ["recorded_at as a string", '{"recorded_at": "1732417200000"}', "InvalidRecordedAt"],
-  ] as const)("rejects %s", (_, body, reason) => {
+    { body: "{seq: 1", reason: "InvalidJson" }, // not JSON
+    { body: "[1, 2]", reason: "InvalidPayload" }, // not an object
+    { body: '{"seq": 1}', reason: "MissingRecordedAt" },
+    { body: '{"recorded_at": 1732417200}', reason: "InvalidRecordedAt" }, // seconds
+    { body: '{"recorded_at": "1732417200000"}', reason: "InvalidRecordedAt" }, // a string
+  ] as const)("rejects the raw body $body as $reason", ({ body, reason }) => {
     expect(reasonOf(sqsRecord({ body }))).toBe(reason);
   });
 
