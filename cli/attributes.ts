@@ -4,7 +4,11 @@
  * the CLI sends by any path the API would accept too.
  */
 import { InvalidArgumentError } from "commander";
-import { attributeNameProblem, MAX_ATTRIBUTES } from "../lambdas/producer-api/attributes";
+import {
+  attributeNameProblem,
+  IDEMPOTENCY_ATTRIBUTE,
+  MAX_ATTRIBUTES,
+} from "../lambdas/producer-api/attributes";
 
 /** One attribute as SNS and SQS take it. */
 export interface AttributeValue {
@@ -67,4 +71,9 @@ export function apiAttributes(attributes: MessageAttributes): Record<string, str
       a.DataType === "Number" ? Number(a.StringValue) : a.StringValue,
     ]),
   );
+}
+
+/** The attributes and a message's idempotency key, as SNS and SQS take message attributes. */
+export function withIdempotencyKey(attributes: MessageAttributes, key: string): MessageAttributes {
+  return { ...attributes, [IDEMPOTENCY_ATTRIBUTE]: { DataType: "String", StringValue: key } };
 }

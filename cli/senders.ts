@@ -7,7 +7,7 @@ import { SendMessageBatchCommand, SendMessageCommand } from "@aws-sdk/client-sqs
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { ATTRIBUTES_FIELD } from "../lambdas/producer-api/attributes";
-import { apiAttributes, type MessageAttributes } from "./attributes";
+import { apiAttributes, withIdempotencyKey, type MessageAttributes } from "./attributes";
 import type { AwsClients, Credentials } from "./aws";
 import { isPermanentCode, isRetryableCode } from "./errors";
 import type { HttpClient } from "./http";
@@ -36,14 +36,6 @@ export interface Message {
  * message resent after a failover arrives again under a new SNS message id.
  */
 export const IDEMPOTENCY_ATTRIBUTE = "idempotency_key";
-
-/** The given attributes and the idempotency key as message attributes (SNS and SQS alike). */
-function messageAttributes(message: Message, attributes: MessageAttributes) {
-  return {
-    ...attributes,
-    [IDEMPOTENCY_ATTRIBUTE]: { DataType: "String", StringValue: idempotencyKey(message) },
-  };
-}
 
 /** Where one stack receives messages for a given path. */
 export interface Target {
@@ -138,6 +130,22 @@ export function idempotencyKey(message: Message): string {
   return message.id ?? `${message.producer}-${message.seq}`;
 }
 
+/** A message as SNS takes it, in Publish and in a PublishBatch entry. */
+function snsMessage(message: Message, attributes: MessageAttributes) {
+  return {
+    Message: messageBody(message),
+    MessageAttributes: withIdempotencyKey(attributes, idempotencyKey(message)),
+  };
+}
+
+/** A message as SQS takes it, in SendMessage and in a SendMessageBatch entry. */
+function sqsMessage(message: Message, attributes: MessageAttributes) {
+  return {
+    MessageBody: messageBody(message),
+    MessageAttributes: withIdempotencyKey(attributes, idempotencyKey(message)),
+  };
+}
+
 /** Batch entry id of a message; unique in a batch, `[A-Za-z0-9_-]`. */
 function entryId(message: Message): string {
   return `m${message.seq}`;
@@ -186,7 +194,6 @@ export function createSender(
   attributes: MessageAttributes = {},
 ): Sender {
   const { aws } = deps;
-  const withAttributes = (message: Message) => messageAttributes(message, attributes);
   switch (via) {
     case "sns":
       return batch
@@ -194,52 +201,47 @@ export function createSender(
             aws.sns(target.region).send(
               new PublishBatchCommand({
                 TopicArn: target.address,
-                PublishBatchRequestEntries: messages.map((message) => ({
-                  Id: entryId(message),
-                  Message: messageBody(message),
-                  MessageAttributes: withAttributes(message),
+                PublishBatchRequestEntries: messages.map((m) => ({
+                  Id: entryId(m),
+                  ...snsMessage(m, attributes),
                 })),
               }),
               { abortSignal },
             ),
           )
-        : oneByOne(via, async (target, message, abortSignal) => {
-            const answer = await aws.sns(target.region).send(
+        : byMessageId(via, (target, message, abortSignal) =>
+            aws.sns(target.region).send(
               new PublishCommand({
                 TopicArn: target.address,
-                Message: messageBody(message),
-                MessageAttributes: withAttributes(message),
+                ...snsMessage(message, attributes),
               }),
-              { abortSignal },
-            );
-            return { seq: message.seq, ok: true, messageId: answer.MessageId ?? "" };
-          });
+              {
+                abortSignal,
+              },
+            ),
+          );
     case "sqs":
       return batch
         ? batched(via, (target, messages, abortSignal) =>
             aws.sqs(target.region).send(
               new SendMessageBatchCommand({
                 QueueUrl: target.address,
-                Entries: messages.map((message) => ({
-                  Id: entryId(message),
-                  MessageBody: messageBody(message),
-                  MessageAttributes: withAttributes(message),
-                })),
+                Entries: messages.map((m) => ({ Id: entryId(m), ...sqsMessage(m, attributes) })),
               }),
               { abortSignal },
             ),
           )
-        : oneByOne(via, async (target, message, abortSignal) => {
-            const answer = await aws.sqs(target.region).send(
+        : byMessageId(via, (target, message, abortSignal) =>
+            aws.sqs(target.region).send(
               new SendMessageCommand({
                 QueueUrl: target.address,
-                MessageBody: messageBody(message),
-                MessageAttributes: withAttributes(message),
+                ...sqsMessage(message, attributes),
               }),
-              { abortSignal },
-            );
-            return { seq: message.seq, ok: true, messageId: answer.MessageId ?? "" };
-          });
+              {
+                abortSignal,
+              },
+            ),
+          );
     case "api":
       return oneByOne(via, (target, message, signal) =>
         postMessage(deps.http, deps.credentials(), target, apiMessageBody(message, attributes), {
@@ -264,6 +266,17 @@ function oneByOne(
       return results;
     },
   };
+}
+
+/** A sender making one call per message to a service that answers its `MessageId`. */
+function byMessageId(
+  via: Via,
+  call: (target: Target, message: Message, signal?: AbortSignal) => Promise<{ MessageId?: string }>,
+): Sender {
+  return oneByOne(via, async (target, message, signal) => {
+    const answer = await call(target, message, signal);
+    return { seq: message.seq, ok: true, messageId: answer.MessageId ?? "" };
+  });
 }
 
 /** A sender making one batch call (SNS PublishBatch, SQS SendMessageBatch) per 10 messages. */
