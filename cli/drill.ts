@@ -7,6 +7,10 @@
  * either no consumer in a region that stayed up processed it (from the active queue of the stack
  * it was published to, or from that stack's replica there), or, once the failed region is back,
  * some queue of that stack's unit never delivered it to its consumer.
+ *
+ * A queue whose subscription has a filter policy gets only the messages that match it: a message
+ * missing there is counted as filtered out, not lost, and it is expected in the region only when
+ * an unfiltered queue of its unit lives there.
  */
 import { GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { describeError } from "./errors";
@@ -30,6 +34,8 @@ export interface DrillQueue {
   readonly role: "active" | "replica";
   readonly region: string;
   readonly arn: string;
+  /** The queue's subscription has a filter policy: it gets only the messages that match. */
+  readonly filtered?: true;
 }
 
 /** Takes a region down and brings it back, and reads what the consumers did. */
@@ -40,16 +46,19 @@ export interface DrillEnvironment {
   deliveries(since: number): Promise<readonly Delivery[] | undefined>;
 }
 
-/** Every queue of each stack's unit, from the outputs. */
-export function unitQueues(stacks: readonly StackOutputs[]): DrillQueue[] {
+/** Every queue of each stack's unit, from the outputs; `filtered` holds the ARNs of filtered ones. */
+export function unitQueues(
+  stacks: readonly StackOutputs[],
+  filtered: ReadonlySet<string> = new Set(),
+): DrillQueue[] {
   return stacks.flatMap((stack) => {
     const replicaArns = stack.stringMap("replica_queue_arns");
-    return queuesOf(stack).map((queue) => ({
-      stack: stack.name,
-      role: queue.role,
-      region: queue.region,
-      arn: queue.role === "active" ? stack.string("active_queue_arn") : replicaArns[queue.region],
-    }));
+    return queuesOf(stack).map((queue) => {
+      const arn =
+        queue.role === "active" ? stack.string("active_queue_arn") : replicaArns[queue.region];
+      const base = { stack: stack.name, role: queue.role, region: queue.region, arn };
+      return filtered.has(arn) ? { ...base, filtered: true as const } : base;
+    });
   });
 }
 
@@ -77,6 +86,8 @@ export interface DrillAccount {
   readonly missingAfterRecovery: readonly string[];
   /** Acknowledgements without a message id: they cannot be followed. */
   readonly untracked: number;
+  /** Per filtered queue (`<stack> <role> <region>`): messages it did not get, by its filter. */
+  readonly filteredOut: Readonly<Record<string, number>>;
 }
 
 export function accountFor(
@@ -97,6 +108,7 @@ export function accountFor(
   let deliveredActive = 0;
   let duplicates = 0;
   let untracked = 0;
+  const filteredOut: Record<string, number> = {};
   const lostInFailure: string[] = [];
   const missingAfterRecovery: string[] = [];
   for (const ack of acknowledged) {
@@ -108,10 +120,15 @@ export function accountFor(
     const perQueue = processed.get(ack.messageId) ?? new Map<string, number>();
     const unit = queues.filter((q) => q.stack === ack.stack);
     let survived = false;
+    let expected = false;
     let missing = false;
     for (const queue of unit) {
       const count = perQueue.get(queue.arn) ?? 0;
-      if (count === 0) missing = true;
+      if (queue.region !== failedRegion && !queue.filtered) expected = true;
+      if (count === 0 && queue.filtered) {
+        const label = `${queue.stack} ${queue.role} ${queue.region}`;
+        filteredOut[label] = (filteredOut[label] ?? 0) + 1;
+      } else if (count === 0) missing = true;
       if (count > 1) duplicates += count - 1;
       if (count > 0 && queue.region !== failedRegion) survived = true;
       if (count > 0 && queue.role === "active") deliveredActive += 1;
@@ -119,7 +136,7 @@ export function accountFor(
         deliveredReplica[queue.region] = (deliveredReplica[queue.region] ?? 0) + 1;
       }
     }
-    if (!survived) lostInFailure.push(ack.messageId);
+    if (!survived && expected) lostInFailure.push(ack.messageId);
     if (missing) missingAfterRecovery.push(ack.messageId);
   }
   return {
@@ -131,6 +148,7 @@ export function accountFor(
     lostInFailure,
     missingAfterRecovery,
     untracked,
+    filteredOut,
   };
 }
 
@@ -189,6 +207,8 @@ export interface DrillOptions {
   readonly downForMs: number;
   /** Longest wait for every acknowledged message to reach every queue of its unit. */
   readonly settleTimeoutMs: number;
+  /** ARNs of the queues whose subscription filters (see {@link unitQueues}). */
+  readonly filteredQueues?: ReadonlySet<string>;
   readonly pollIntervalMs?: number;
   readonly print: (line: string) => void;
   readonly stop: AbortSignal;
@@ -197,7 +217,7 @@ export interface DrillOptions {
 export async function drill(options: DrillOptions): Promise<DrillResult> {
   const { environment, print, home } = options;
   const region = home.region();
-  const queues = unitQueues(options.stacks);
+  const queues = unitQueues(options.stacks, options.filteredQueues);
   const startedAt = Date.now();
   let downAt = 0;
   let upAt = 0;
@@ -285,6 +305,9 @@ export function formatDrillReport(result: DrillResult): string[] {
       (account.untracked > 0 ? `, untracked (no message id) ${account.untracked}` : "") +
       ` (settled in ${formatDuration(result.settleMs)})`,
   );
+  for (const [queue, n] of Object.entries(account.filteredOut)) {
+    lines.push(`filtered out: ${n} not for ${queue} (its subscription's filter policy)`);
+  }
   for (const id of account.lostInFailure.slice(0, 10)) {
     lines.push(`lost: ${id} was processed in no region that stayed up`);
   }

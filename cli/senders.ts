@@ -6,6 +6,8 @@ import { PublishBatchCommand, PublishCommand } from "@aws-sdk/client-sns";
 import { SendMessageBatchCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { SignatureV4 } from "@smithy/signature-v4";
+import { ATTRIBUTES_FIELD } from "../lambdas/producer-api/attributes";
+import { apiAttributes, withIdempotencyKey, type MessageAttributes } from "./attributes";
 import type { AwsClients, Credentials } from "./aws";
 import { isPermanentCode, isRetryableCode } from "./errors";
 import type { HttpClient } from "./http";
@@ -34,13 +36,6 @@ export interface Message {
  * message resent after a failover arrives again under a new SNS message id.
  */
 export const IDEMPOTENCY_ATTRIBUTE = "idempotency_key";
-
-/** The idempotency key as a message attribute (SNS and SQS take the same shape). */
-function idempotencyAttribute(message: Message) {
-  return {
-    [IDEMPOTENCY_ATTRIBUTE]: { DataType: "String", StringValue: idempotencyKey(message) },
-  };
-}
 
 /** Where one stack receives messages for a given path. */
 export interface Target {
@@ -118,10 +113,16 @@ export function messageBody(message: Message): string {
 
 /**
  * Body of a message sent through the API: no `recorded_at`, so the API stamps it with the AWS
- * clock and API-path latencies carry no producer clock skew.
+ * clock and API-path latencies carry no producer clock skew; the attributes, if any, in the
+ * API's `_attributes` field.
  */
-export function apiMessageBody(message: Message): string {
-  return JSON.stringify({ seq: message.seq, producer: message.producer });
+export function apiMessageBody(message: Message, attributes: MessageAttributes = {}): string {
+  const body = { seq: message.seq, producer: message.producer };
+  return JSON.stringify(
+    Object.keys(attributes).length === 0
+      ? body
+      : { ...body, [ATTRIBUTES_FIELD]: apiAttributes(attributes) },
+  );
 }
 
 /** Idempotency key of a message, so consumers can drop a copy re-sent after a failover. */
@@ -130,13 +131,19 @@ export function idempotencyKey(message: Message): string {
 }
 
 /** A message as SNS takes it, in Publish and in a PublishBatch entry. */
-function snsMessage(message: Message) {
-  return { Message: messageBody(message), MessageAttributes: idempotencyAttribute(message) };
+function snsMessage(message: Message, attributes: MessageAttributes) {
+  return {
+    Message: messageBody(message),
+    MessageAttributes: withIdempotencyKey(attributes, idempotencyKey(message)),
+  };
 }
 
 /** A message as SQS takes it, in SendMessage and in a SendMessageBatch entry. */
-function sqsMessage(message: Message) {
-  return { MessageBody: messageBody(message), MessageAttributes: idempotencyAttribute(message) };
+function sqsMessage(message: Message, attributes: MessageAttributes) {
+  return {
+    MessageBody: messageBody(message),
+    MessageAttributes: withIdempotencyKey(attributes, idempotencyKey(message)),
+  };
 }
 
 /** Batch entry id of a message; unique in a batch, `[A-Za-z0-9_-]`. */
@@ -177,9 +184,15 @@ export function batchResults(messages: readonly Message[], answer: BatchAnswer):
 
 /**
  * A sender for a path. With `batch`, SNS and SQS use their batch calls (up to 10 messages per
- * call); the API takes one message per call either way.
+ * call); the API takes one message per call either way. Every message carries `attributes`
+ * (for subscription filter policies) besides its idempotency key.
  */
-export function createSender(via: Via, deps: SenderDeps, batch: boolean): Sender {
+export function createSender(
+  via: Via,
+  deps: SenderDeps,
+  batch: boolean,
+  attributes: MessageAttributes = {},
+): Sender {
   const { aws } = deps;
   switch (via) {
     case "sns":
@@ -190,18 +203,22 @@ export function createSender(via: Via, deps: SenderDeps, batch: boolean): Sender
                 TopicArn: target.address,
                 PublishBatchRequestEntries: messages.map((m) => ({
                   Id: entryId(m),
-                  ...snsMessage(m),
+                  ...snsMessage(m, attributes),
                 })),
               }),
               { abortSignal },
             ),
           )
         : byMessageId(via, (target, message, abortSignal) =>
-            aws
-              .sns(target.region)
-              .send(new PublishCommand({ TopicArn: target.address, ...snsMessage(message) }), {
-                abortSignal,
+            aws.sns(target.region).send(
+              new PublishCommand({
+                TopicArn: target.address,
+                ...snsMessage(message, attributes),
               }),
+              {
+                abortSignal,
+              },
+            ),
           );
     case "sqs":
       return batch
@@ -209,21 +226,28 @@ export function createSender(via: Via, deps: SenderDeps, batch: boolean): Sender
             aws.sqs(target.region).send(
               new SendMessageBatchCommand({
                 QueueUrl: target.address,
-                Entries: messages.map((m) => ({ Id: entryId(m), ...sqsMessage(m) })),
+                Entries: messages.map((m) => ({ Id: entryId(m), ...sqsMessage(m, attributes) })),
               }),
               { abortSignal },
             ),
           )
         : byMessageId(via, (target, message, abortSignal) =>
-            aws
-              .sqs(target.region)
-              .send(new SendMessageCommand({ QueueUrl: target.address, ...sqsMessage(message) }), {
-                abortSignal,
+            aws.sqs(target.region).send(
+              new SendMessageCommand({
+                QueueUrl: target.address,
+                ...sqsMessage(message, attributes),
               }),
+              {
+                abortSignal,
+              },
+            ),
           );
     case "api":
       return oneByOne(via, (target, message, signal) =>
-        postMessage(deps.http, deps.credentials(), target, message, signal),
+        postMessage(deps.http, deps.credentials(), target, apiMessageBody(message, attributes), {
+          message,
+          signal,
+        }),
       );
   }
 }
@@ -345,10 +369,9 @@ async function postMessage(
   httpClient: HttpClient,
   credentials: Credentials,
   target: Target,
-  message: Message,
-  signal?: AbortSignal,
+  body: string,
+  { message, signal }: { readonly message: Message; readonly signal?: AbortSignal },
 ): Promise<EntryResult> {
-  const body = apiMessageBody(message);
   const headers = await signApiRequest({
     method: "POST",
     url: target.address,

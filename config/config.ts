@@ -11,6 +11,7 @@ import {
   cliContext,
   CONTEXT_KEY,
 } from "./environment";
+import type { SubscriptionFilters } from "./filter-policy";
 import { allNames, nameProblem, unitNames, UnitNames } from "./names";
 import { partitionOf } from "./regions";
 import {
@@ -18,6 +19,7 @@ import {
   ConsumerMode,
   parseSetting,
   RawValue,
+  REGION_PATTERN,
   Setting,
   SETTINGS,
   Settings,
@@ -67,6 +69,13 @@ export interface FanoutConfig {
     readonly maxReceiveCount: number;
     /** Six times the consumer timeout, as AWS advises for SQS event sources. */
     readonly visibilityTimeoutSeconds: number;
+    /** How the topic delivers to each queue. */
+    readonly subscription: {
+      /** Filter policies by `active`, `replicas` or region (see `filter-policy.ts`). */
+      readonly filters: SubscriptionFilters;
+      /** SNS raw message delivery: the body as published, no envelope. */
+      readonly rawMessageDelivery: boolean;
+    };
   };
   readonly logRetentionDays: number;
   readonly api: {
@@ -193,6 +202,16 @@ export function loadConfig(sources: ConfigSources = {}): FanoutConfig {
       `a region of partition ${partition}, or "" for the first stack's region`,
     );
   }
+  for (const key of Object.keys(s.subscriptionFilterPolicies)) {
+    if (REGION_PATTERN.test(key) && !regions.includes(key)) {
+      problem(
+        "subscriptionFilterPolicies",
+        s.subscriptionFilterPolicies,
+        `names region "${key}", which is not a region of the stacks`,
+        `"active", "replicas" or one of ${regions.join(", ")} as keys`,
+      );
+    }
+  }
 
   const units = s.stacks.map(([stack, homeRegion]): UnitConfig => {
     const names = unitNames(s.prefix, stack, homeRegion, regions);
@@ -234,6 +253,10 @@ export function loadConfig(sources: ConfigSources = {}): FanoutConfig {
       deadLetterRetentionSeconds: s.deadLetterRetentionSeconds,
       maxReceiveCount: s.maxReceiveCount,
       visibilityTimeoutSeconds: s.consumerTimeoutSeconds * VISIBILITY_TIMEOUT_FACTOR,
+      subscription: {
+        filters: s.subscriptionFilterPolicies,
+        rawMessageDelivery: s.rawMessageDelivery,
+      },
     },
     logRetentionDays: s.logRetentionDays,
     api: {

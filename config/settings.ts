@@ -16,6 +16,7 @@ import {
   text,
   wholeNumber,
 } from "./setting-kinds";
+import { subscriptionFiltersSetting } from "./filter-policy";
 
 export {
   ConfigError,
@@ -205,6 +206,13 @@ export const SETTINGS = keyed({
     min: 1,
     max: 1000,
     description: "Receives before a message moves to its queue's dead-letter queue.",
+  }),
+  subscriptionFilterPolicies: subscriptionFiltersSetting(REGION_PATTERN),
+  rawMessageDelivery: flag({
+    env: "FANOUT_RAW_MESSAGE_DELIVERY",
+    default: false,
+    description:
+      "SNS raw message delivery on every subscription: no envelope, so no SNS legs (docs/latency.md).",
   }),
   logRetentionDays,
   apiThrottleRateLimit: integer({

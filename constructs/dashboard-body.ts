@@ -15,6 +15,7 @@ import {
   LATENCY_METRIC_NAMES,
   LATENCY_METRICS,
   LatencyMetricName,
+  legsOn,
   METRIC_NAMESPACE,
 } from "../lambdas/shared/metrics";
 import type { ProducerApi } from "./producer-api";
@@ -143,7 +144,10 @@ function header(m: DashboardModel): string {
     `Topic in **${m.homeRegion}** fans out to the active queue in ${active.region} and ` +
       `replicas in ${replicas.map((q) => q.region).join(", ")}. Latencies are namespace ` +
       `\`${METRIC_NAMESPACE}\`, dimensions \`service=${m.unitName}\` and \`Role\`, in each queue's region; ` +
-      `cross-region lag = replica EndToEnd - active EndToEnd.`,
+      `cross-region lag = replica EndToEnd - active EndToEnd.` +
+      (m.queues.some((q) => q.rawMessageDelivery)
+        ? " Raw message delivery: no SNS envelope, so ProducerToSqs (SNS included) replaces the SNS legs."
+        : ""),
     "",
     "| leg | formula | meaning |",
     "| --- | --- | --- |",
@@ -151,17 +155,24 @@ function header(m: DashboardModel): string {
   ].join("\n");
 }
 
+/** The stacked legs of a queue: without the SNS legs when SNS delivers raw bodies to it. */
+export function stackedLegsOf(q: Pick<UnitQueue, "rawMessageDelivery">): LatencyMetricName[] {
+  return q.rawMessageDelivery
+    ? legsOn("raw").filter((name) => name !== "EndToEndLatency")
+    : [...STACKED_LEGS];
+}
+
 function latencyWidget(m: DashboardModel, q: UnitQueue, stat: string) {
   const d = dims(consumerDimensions(m.unitName, q.role));
   return {
-    title: `Latency legs ${stat}: ${queueLabel(q)}`,
+    title: `Latency legs ${stat}: ${queueLabel(q)}${q.rawMessageDelivery ? ", raw delivery" : ""}`,
     region: q.region,
     view: "timeSeries",
     stacked: true,
     stat,
     period: 60,
     yAxis: { left: { label: "ms", showUnits: false, min: 0 } },
-    metrics: STACKED_LEGS.map((name) => [METRIC_NAMESPACE, name, ...d, { label: name }]),
+    metrics: stackedLegsOf(q).map((name) => [METRIC_NAMESPACE, name, ...d, { label: name }]),
   };
 }
 

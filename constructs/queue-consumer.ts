@@ -66,6 +66,11 @@ export interface QueueConsumerProps {
    * @default - 14 days
    */
   readonly logRetentionDays?: number;
+  /**
+   * The queue's subscription delivers raw bodies: the consumer reads no SNS envelope.
+   * @default - false
+   */
+  readonly rawMessageDelivery?: boolean;
 }
 
 /**
@@ -101,6 +106,7 @@ export class QueueConsumer extends Construct {
         unitName: props.unitName,
         stack: props.stack,
         role: props.role,
+        rawMessageDelivery: props.rawMessageDelivery,
       }),
       timeoutSeconds: timeout,
       memoryMb: props.memoryMb,

@@ -2,6 +2,7 @@ import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { Construct } from "constructs";
+import type { SubscriptionFilter } from "../config/filter-policy";
 import { DEAD_LETTER_RETENTION_SECONDS, QUEUE_SSE_SQS } from "./defaults";
 import { allowTopicToSend } from "./policy";
 import { providerOf } from "./providers";
@@ -19,6 +20,17 @@ export interface QueueSubscriptionProps {
    * @default - 14 days
    */
   readonly deliveryDeadLetterRetentionSeconds?: number;
+  /**
+   * SNS filter policy and its scope: only matching messages reach the queue.
+   * @default - none: every message reaches the queue
+   */
+  readonly filter?: SubscriptionFilter;
+  /**
+   * Raw message delivery: the queue gets the published body and message attributes as they
+   * are, without the SNS envelope (and so without its `Timestamp`).
+   * @default - false
+   */
+  readonly rawMessageDelivery?: boolean;
 }
 
 /**
@@ -26,8 +38,8 @@ export interface QueueSubscriptionProps {
  * delivery needs, so nobody can create one part without the others:
  *
  * - the subscription, created with the **topic's** provider (AWS rejects a cross-region
- *   subscription created in the queue's region), raw delivery off so consumers see the SNS
- *   envelope and its `Timestamp`;
+ *   subscription created in the queue's region), raw delivery off by default so consumers see
+ *   the SNS envelope and its `Timestamp`, and the filter policy, when there is one;
  * - the queue's policy: `sqs:SendMessage` for `sns.amazonaws.com` only with `aws:SourceArn`
  *   equal to this topic, and TLS only;
  * - a dead-letter queue for deliveries SNS gives up on (SNS requires it in the topic's
@@ -36,6 +48,10 @@ export interface QueueSubscriptionProps {
 export class QueueSubscription extends Construct {
   /** The subscription. */
   public readonly subscription: SnsTopicSubscription;
+  /** The filter of the subscription; `undefined` when every message is delivered. */
+  public readonly filter?: SubscriptionFilter;
+  /** Whether SNS delivers the raw body (no envelope). */
+  public readonly rawMessageDelivery: boolean;
   /** Messages SNS failed to deliver to the queue. */
   public readonly deliveryDeadLetterQueue: SqsQueue;
 
@@ -43,6 +59,8 @@ export class QueueSubscription extends Construct {
     super(scope, id);
     const { topic, queue } = props;
     const topicProvider = providerOf(topic);
+    this.filter = props.filter;
+    this.rawMessageDelivery = props.rawMessageDelivery ?? false;
 
     this.deliveryDeadLetterQueue = new SqsQueue(this, "delivery-dead-letter-queue", {
       provider: topicProvider,
@@ -65,7 +83,11 @@ export class QueueSubscription extends Construct {
       topicArn: topic.arn,
       protocol: "sqs",
       endpoint: queue.arn,
-      rawMessageDelivery: false,
+      rawMessageDelivery: this.rawMessageDelivery,
+      ...(props.filter && {
+        filterPolicy: JSON.stringify(props.filter.policy),
+        filterPolicyScope: props.filter.scope,
+      }),
       redrivePolicy: JSON.stringify({ deadLetterTargetArn: this.deliveryDeadLetterQueue.arn }),
       // Deliveries made before the policies exist would be refused and retried.
       dependsOn: [queuePolicy.policy, deliveryPolicy.policy],

@@ -2,6 +2,7 @@ import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { Construct } from "constructs";
 import type { FanoutConfig } from "../config/config";
+import { filterFor, type SubscriptionFilter } from "../config/filter-policy";
 import type { QueueNames, QueueRole } from "../config/names";
 import { EncryptedQueue } from "./encrypted-queue";
 import { NodejsFunction } from "./nodejs-function";
@@ -55,6 +56,10 @@ export class UnitQueue extends Construct {
   public readonly drained: boolean;
   /** How long the queue keeps a message, in seconds. */
   public readonly retentionSeconds: number;
+  /** The subscription's filter; `undefined` when the queue gets every message. */
+  public readonly filter?: SubscriptionFilter;
+  /** Whether SNS delivers raw bodies to the queue (no envelope, no SNS legs). */
+  public readonly rawMessageDelivery: boolean;
 
   /** `id` is the queue's id in its unit, `names.id` (`active`, `replica-<region>`). */
   constructor(scope: Construct, id: string, props: UnitQueueProps) {
@@ -84,8 +89,12 @@ export class UnitQueue extends Construct {
       queue: this.queue,
       deliveryDeadLetterQueueName: names.deliveryDeadLetterQueue,
       deliveryDeadLetterRetentionSeconds: queues.deadLetterRetentionSeconds,
+      filter: filterFor(queues.subscription.filters, names.role, names.region),
+      rawMessageDelivery: queues.subscription.rawMessageDelivery,
     });
     this.deliveryDeadLetterQueue = subscription.deliveryDeadLetterQueue;
+    this.filter = subscription.filter;
+    this.rawMessageDelivery = subscription.rawMessageDelivery;
 
     this.consumer = new QueueConsumer(this, "consumer", {
       queue: this.queue,
@@ -100,6 +109,7 @@ export class UnitQueue extends Construct {
       timeoutSeconds: consumer.timeoutSeconds,
       memoryMb: consumer.memoryMb,
       logRetentionDays: props.logRetentionDays,
+      rawMessageDelivery: this.rawMessageDelivery,
     }).function;
   }
 }

@@ -115,6 +115,28 @@ export function permissionRows(stack: StackIndex): string[][] {
   return rows;
 }
 
+/** Rows queue | queue region | subscribed in | raw delivery | filter scope | filter policy. */
+export function subscriptionRows(stack: StackIndex): string[][] {
+  return stack
+    .resources("aws_sns_topic_subscription")
+    .filter((sub) => sub.body.protocol === "sqs")
+    .map((sub) => {
+      const queue = stack.target(sub.body.endpoint, ["arn"]);
+      const policy = sub.body.filter_policy;
+      return [
+        code(String(queue?.body.name ?? readableReference(String(sub.body.endpoint)))),
+        queue ? (stack.regionOf(queue) ?? "unknown") : "unknown",
+        stack.regionOf(sub) ?? "unknown",
+        sub.body.raw_message_delivery === true ? "on" : "off",
+        typeof policy === "string"
+          ? String(sub.body.filter_policy_scope ?? "MessageAttributes")
+          : "",
+        typeof policy === "string" ? code(policy) : "(none: every message)",
+      ];
+    })
+    .sort((a, b) => a[0].localeCompare(b[0]));
+}
+
 function countsSection(counts: ResourceCounts): string {
   const rows = [...counts.byType].map(([type, row]) => {
     const values = counts.columns.map((c) => row.get(c) ?? 0);
@@ -219,6 +241,13 @@ export function buildReport(input: ReportInput): string {
       "```mermaid",
       stackFlowchart(index),
       "```",
+      "",
+      "### Subscriptions",
+      "",
+      table(
+        ["queue", "queue region", "subscribed in", "raw delivery", "filter scope", "filter policy"],
+        subscriptionRows(index),
+      ),
       "",
       "### Role permissions",
       "",

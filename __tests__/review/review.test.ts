@@ -163,6 +163,44 @@ describe("role permissions", () => {
   });
 });
 
+describe("subscriptions", () => {
+  const section = (text: string, stack: string) =>
+    text.split(`## Stack \`${stack}\``)[1].split("### Subscriptions")[1].split("###")[0];
+
+  it("show each queue's subscription without a filter by default", () => {
+    const rows = section(report, "primary")
+      .split("\n")
+      .filter((l) => l.startsWith("| `"));
+    expect(rows).toEqual([
+      "| `fanout-primary-active` | us-east-1 | us-east-1 | off |  | (none: every message) |",
+      "| `fanout-primary-replica-us-west-2` | us-west-2 | us-east-1 | off |  | (none: every message) |",
+    ]);
+  });
+
+  it("show each subscription's filter policy, its scope and raw delivery", () => {
+    const filters = {
+      replicas: { policy: { kind: ["order"] } },
+      "us-west-2": { policy: { order: { size: [{ numeric: [">", 1] }] } }, scope: "MessageBody" },
+    };
+    const stacks = stackJsons(
+      defaultConfig({
+        FANOUT_SUBSCRIPTION_FILTER_POLICIES: JSON.stringify(filters),
+        FANOUT_RAW_MESSAGE_DELIVERY: "true",
+      }),
+    );
+    const text = buildReport({ stacks, violations: [] });
+    expect(section(text, "primary")).toContain(
+      '| `fanout-primary-replica-us-west-2` | us-west-2 | us-east-1 | on | MessageBody | `{"order":{"size":[{"numeric":[">",1]}]}}` |',
+    );
+    expect(section(text, "secondary")).toContain(
+      '| `fanout-secondary-replica-us-east-1` | us-east-1 | us-west-2 | on | MessageAttributes | `{"kind":["order"]}` |',
+    );
+    expect(section(text, "secondary")).toContain(
+      "| `fanout-secondary-active` | us-west-2 | us-west-2 | on | MessageBody |",
+    );
+  });
+});
+
 describe("policy-check results", () => {
   it("say there are none for the real stacks", () => {
     expect(RULES).toHaveLength(18);

@@ -297,3 +297,66 @@ describe("defaultSettleTimeoutMs", () => {
     }
   });
 });
+
+describe("filtered queues", () => {
+  // The primary unit's active queue filters; its replica gets every message.
+  const filtered = unitQueues(stacks, new Set([PRIMARY_ACTIVE]));
+
+  it("are marked, the others not", () => {
+    expect(filtered.filter((q) => q.filtered).map((q) => q.arn)).toEqual([PRIMARY_ACTIVE]);
+    expect(unitQueues(stacks).some((q) => q.filtered)).toBe(false);
+  });
+
+  it("count a message they did not get as filtered out, not missing nor lost", () => {
+    const deliveries = [processed(PRIMARY_REPLICA, "a"), processed(PRIMARY_REPLICA, "b")];
+    const acks = [ack("primary", "a"), ack("primary", "b")];
+    const account = accountFor(acks, deliveries, filtered, "us-east-1");
+    expect(account).toMatchObject({
+      missingAfterRecovery: [],
+      lostInFailure: [],
+      filteredOut: { "primary active us-east-1": 2 },
+    });
+    expect(lostCount(account)).toBe(0);
+    // Without the filter, the same deliveries are two messages missing from the active queue.
+    expect(lostCount(accountFor(acks, deliveries, queues, "us-east-1"))).toBe(2);
+  });
+
+  it("still count a message lost when no unfiltered queue that stayed up got it", () => {
+    const account = accountFor([ack("primary", "a")], [], filtered, "us-east-1");
+    expect(account.missingAfterRecovery).toEqual(["a"]);
+    expect(account.lostInFailure).toEqual(["a"]);
+    // The region of the only unfiltered queue failed: nothing was expected in a surviving one.
+    expect(accountFor([ack("primary", "a")], [], filtered, "us-west-2").lostInFailure).toEqual([]);
+  });
+
+  it("let a drill settle and pass without the filtered-out messages, and say so", async () => {
+    jest.useFakeTimers({ now: 1_000_000 });
+    try {
+      const result = await drive(
+        drill({
+          home: file.stack("primary"),
+          stacks,
+          environment: {
+            regionDown: async () => undefined,
+            regionUp: async () => undefined,
+            deliveries: async () => [processed(PRIMARY_REPLICA, "a")],
+          },
+          runLoad: async () => loadResult([ack("primary", "a", 999_000)]),
+          downAfterMs: 0,
+          downForMs: 0,
+          settleTimeoutMs: 60_000,
+          filteredQueues: new Set([PRIMARY_ACTIVE]),
+          print: () => undefined,
+          stop: new AbortController().signal,
+        }),
+      );
+      expect(result.settleMs).toBeLessThan(1000);
+      expect(drillPassed(result)).toBe(true);
+      expect(formatDrillReport(result).join("\n")).toContain(
+        "filtered out: 1 not for primary active us-east-1 (its subscription's filter policy)",
+      );
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+});

@@ -4,6 +4,7 @@
  * sending (targets, sender, failover) and Ctrl-C handling. One `CommandContext` per run.
  */
 import { hostname } from "node:os";
+import type { MessageAttributes } from "../attributes";
 import type { AwsClients, Credentials } from "../aws";
 import { EXIT, UsageError } from "../errors";
 import { FailoverController } from "../failover-controller";
@@ -56,6 +57,8 @@ export interface SendOptions extends CommonOptions {
   readonly failBack?: boolean;
   readonly failBackAfter: number;
   readonly healthInterval: number;
+  /** Message attributes of every message (`--attribute`, repeated). */
+  readonly attribute?: MessageAttributes;
 }
 
 export class CommandContext {
@@ -118,6 +121,7 @@ export class CommandContext {
       options.via,
       { aws: this.aws(), http: deps.http, credentials: deps.credentials },
       batch,
+      options.attribute,
     );
     const failBack = options.failBack
       ? {

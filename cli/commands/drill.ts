@@ -10,6 +10,7 @@ import {
   localDrillEnvironment,
   type DrillEnvironment,
 } from "../drill";
+import type { MessageAttributes } from "../attributes";
 import { DEFAULT_FAIL_BACK_AFTER } from "../failover-controller";
 import { EXIT, UsageError } from "../errors";
 import { loadTest } from "../load-test";
@@ -17,8 +18,9 @@ import type { OutputsFile } from "../outputs";
 import { formatDuration, parsePositiveNumber } from "../parse";
 import { lineProgress } from "../progress";
 import { targetLabel } from "../senders";
+import { filteredQueueArns } from "../subscriptions";
 import type { CommandContext, CommonOptions } from "./context";
-import { addCommonOptions, durationOption, intOption } from "./options";
+import { addCommonOptions, attributeOption, durationOption, intOption } from "./options";
 
 interface DrillCliOptions extends CommonOptions {
   readonly stack?: string;
@@ -36,6 +38,7 @@ interface DrillCliOptions extends CommonOptions {
   readonly allowRealAws?: boolean;
   readonly downCommand?: string;
   readonly upCommand?: string;
+  readonly attribute?: MessageAttributes;
 }
 
 function runShellCommand(command: string, region: string): Promise<void> {
@@ -103,6 +106,7 @@ function addDrillOptions(command: Command): Command {
     )
     .addOption(durationOption("--timeout <duration>", "time limit of one call", 5000, "5s"))
     .addOption(new Option("--producer <id>", "producer id written into each message"))
+    .addOption(attributeOption())
     .addOption(
       new Option(
         "--allow-real-aws",
@@ -138,6 +142,10 @@ export function drillCommand(program: Command, ctx: CommandContext): void {
     const followed = targets.map((t) => file.stack(t.stack));
     const settleTimeoutMs =
       options.settleTimeout ?? (await defaultSettleTimeoutMs(followed, (r) => ctx.aws().sqs(r)));
+    // Only where deliveries are recorded: a filtered queue then lacks, not loses, a message.
+    const filteredQueues = file.local
+      ? await filteredQueueArns(followed, (r) => ctx.aws().sns(r))
+      : undefined;
     print(
       `drill: ${options.messages} messages at ${options.rate}/s via api to ${targets.map(targetLabel).join(" then ")}; ` +
         `${home.region()} goes down after ${formatDuration(options.downAfter)} for ${formatDuration(options.downFor)}`,
@@ -162,6 +170,7 @@ export function drillCommand(program: Command, ctx: CommandContext): void {
         downAfterMs: options.downAfter,
         downForMs: options.downFor,
         settleTimeoutMs,
+        filteredQueues,
         print,
         stop,
       }),

@@ -1,5 +1,6 @@
 /** Option builders shared by the commands of the `fanout` CLI. */
 import { Command, Option } from "commander";
+import { MAX_CLI_ATTRIBUTES, parseAttributeOption } from "../attributes";
 import { DEFAULT_FAIL_BACK_AFTER } from "../failover-controller";
 import { DEFAULT_OUTPUTS_FILE, OUTPUTS_ENV } from "../outputs";
 import { parseDuration, parseNameList, parsePositiveInt } from "../parse";
@@ -23,6 +24,14 @@ export function intOption(flags: string, description: string, defaultValue?: num
 /** `--max-attempts <n>`: a whole number of at least 1 with its meaning for the command. */
 export function maxAttemptsOption(meaning: string, defaultValue: number): Option {
   return intOption("--max-attempts <n>", meaning, defaultValue);
+}
+
+/** --attribute, repeated: message attributes on every message, for subscription filters. */
+export function attributeOption(): Option {
+  return new Option(
+    "--attribute <name=value>",
+    `message attribute on every message, for subscription filter policies; repeat for more (at most ${MAX_CLI_ATTRIBUTES}); name:Number=42 for a number`,
+  ).argParser(parseAttributeOption);
 }
 
 /** --outputs and --stacks, which every command has. */
@@ -53,6 +62,7 @@ export function addSendOptions(command: Command): Command {
         .choices(VIAS)
         .default("sns"),
     )
+    .addOption(attributeOption())
     .addOption(
       new Option(
         "--producer <id>",

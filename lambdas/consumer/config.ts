@@ -20,6 +20,8 @@ export interface ConsumerConfig {
   readonly maxClockSkewMs: number;
   /** Dimensions of every data point, from the metric contract. */
   readonly dimensions: ConsumerDimensions;
+  /** The subscription delivers raw bodies: no SNS envelope is unwrapped. */
+  readonly rawMessageDelivery: boolean;
 }
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
@@ -64,11 +66,19 @@ export function loadConsumerConfig(env: NodeJS.ProcessEnv): ConsumerConfig {
     }
   }
 
+  const rawText = env[CONSUMER_ENV.rawMessageDelivery]?.trim() ?? "";
+  if (!["", "true", "false"].includes(rawText)) {
+    throw new Error(
+      `Invalid ${CONSUMER_ENV.rawMessageDelivery} ${JSON.stringify(rawText)}: expected true, false or unset`,
+    );
+  }
+  const rawMessageDelivery = rawText === "true";
+
   let dimensions: ConsumerDimensions;
   try {
     dimensions = consumerDimensions(unitName, role);
   } catch (error) {
     throw new Error(`Invalid ${CONSUMER_ENV.serviceName}: ${(error as Error).message}`);
   }
-  return { unitName, stack, role, maxClockSkewMs, dimensions };
+  return { unitName, stack, role, maxClockSkewMs, dimensions, rawMessageDelivery };
 }

@@ -18,6 +18,8 @@ export const CONSUMER_ENV = {
   queueRole: "FANOUT_QUEUE_ROLE",
   /** Optional: how far `recorded_at` may lie after handler start, in ms (non-negative integer). */
   maxClockSkewMs: "FANOUT_MAX_CLOCK_SKEW_MS",
+  /** Optional: `true` when the queue's subscription uses SNS raw message delivery. */
+  rawMessageDelivery: "FANOUT_RAW_MESSAGE_DELIVERY",
 } as const;
 
 /** Default tolerance for a `recorded_at` later than handler start: the shared rule's. */
@@ -36,6 +38,11 @@ export interface ConsumerEnvironmentProps {
    * @default - unset; the consumer applies {@link DEFAULT_MAX_CLOCK_SKEW_MS}
    */
   readonly maxClockSkewMs?: number;
+  /**
+   * The queue's subscription delivers raw bodies (no SNS envelope).
+   * @default - false; the variable is left unset
+   */
+  readonly rawMessageDelivery?: boolean;
 }
 
 /**
@@ -63,5 +70,6 @@ export function consumerEnvironment(props: ConsumerEnvironmentProps): Record<str
     }
     env[CONSUMER_ENV.maxClockSkewMs] = String(props.maxClockSkewMs);
   }
+  if (props.rawMessageDelivery === true) env[CONSUMER_ENV.rawMessageDelivery] = "true";
   return env;
 }

@@ -112,7 +112,11 @@ export function createHandler(deps: ConsumerDeps): ConsumerHandler {
     const recordHandler = (record: SQSRecord): void => {
       let parsed;
       try {
-        parsed = parseRecord(record, { startedAt, maxClockSkewMs: config.maxClockSkewMs });
+        parsed = parseRecord(record, {
+          startedAt,
+          maxClockSkewMs: config.maxClockSkewMs,
+          rawMessageDelivery: config.rawMessageDelivery,
+        });
       } catch (error) {
         fail(record, { reason: "Unexpected", detail: (error as Error).message }, error);
         return;

@@ -5,6 +5,10 @@
  * - The SQS body is JSON. A JSON object with string `Type` and `TopicArn` is an SNS envelope;
  *   its `Message` (a string) is parsed as JSON and is the payload. Anything else is the payload
  *   itself, sent straight to SQS.
+ * - With raw message delivery on the queue's subscription, no body is an envelope: SNS delivers
+ *   the published body as it is, so the body is always the payload (a payload that happens to
+ *   carry `Type` and `TopicArn` is not mistaken for an envelope). `recorded_at` is in the body
+ *   in both modes: the API and the CLI put it there; message attributes carry no timing.
  * - The payload is a JSON object with `recorded_at`: epoch milliseconds as a JSON **number**
  *   (fractions allowed). Numeric strings are rejected: the API and the producers write numbers,
  *   and a string means a producer bug worth seeing in `FailedRecords`.
@@ -36,7 +40,7 @@ export type RecordTimes =
       /** SNS envelope `Timestamp`, epoch ms. */
       readonly snsTimestamp: number;
     })
-  | (QueueTimes & { readonly path: Extract<DeliveryPath, "direct"> });
+  | (QueueTimes & { readonly path: Extract<DeliveryPath, "direct" | "raw"> });
 
 /** Latency legs of one record in ms, keyed by metric name; only the legs of its path are set. */
 export type LatencyLegs = { readonly [K in LatencyMetricName]?: number };
@@ -59,6 +63,11 @@ export interface ParseOptions {
   readonly startedAt: number;
   /** How far `recorded_at` may lie after `startedAt`, in ms. */
   readonly maxClockSkewMs: number;
+  /**
+   * The queue's subscription uses SNS raw message delivery: the body is the payload.
+   * @default - false
+   */
+  readonly rawMessageDelivery?: boolean;
 }
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/;
@@ -141,9 +150,10 @@ export function parseRecord(record: RecordInput, options: ParseOptions): ParseRe
   const body = tryParseJson(record.body);
   if (body === undefined) return reject("InvalidJson", "SQS body is not JSON");
 
+  const raw = options.rawMessageDelivery === true;
   let payload = body.value;
   let snsTimestamp: number | undefined;
-  if (isSnsEnvelope(body.value)) {
+  if (!raw && isSnsEnvelope(body.value)) {
     const envelope = body.value;
     if (envelope.Type !== "Notification") {
       return reject("InvalidEnvelope", `SNS envelope Type is ${JSON.stringify(envelope.Type)}`);
@@ -184,7 +194,7 @@ export function parseRecord(record: RecordInput, options: ParseOptions): ParseRe
   const queue = { recordedAt, sentTimestamp, firstReceiveTimestamp };
   const times: RecordTimes =
     snsTimestamp === undefined
-      ? { path: "direct", ...queue }
+      ? { path: raw ? "raw" : "direct", ...queue }
       : { path: "sns", snsTimestamp, ...queue };
   return { ok: true, times };
 }

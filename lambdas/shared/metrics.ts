@@ -37,9 +37,10 @@ export interface MetricDefinition {
 
 /**
  * How a message reached the queue: `sns` when the SQS body is an SNS envelope, `direct` when a
- * producer sent it straight to SQS.
+ * producer sent it straight to SQS, `raw` when SNS delivered it with raw message delivery (the
+ * body as published, no envelope and so no SNS `Timestamp`).
  */
-export type DeliveryPath = "sns" | "direct";
+export type DeliveryPath = "sns" | "direct" | "raw";
 
 /** Latency metric names, in the order a message travels (dashboards print them in this order). */
 export const LATENCY_METRIC_NAMES = [
@@ -95,28 +96,34 @@ export const LATENCY_METRICS: { readonly [K in LatencyMetricName]: LatencyMetric
   ProducerToSqsLatency: latency(
     "ProducerToSqsLatency",
     "SQS SentTimestamp - recorded_at",
+    // Also the leg of SNS raw delivery (no envelope); dashboards with raw delivery say so.
     "Producer clock to SQS accept, for messages sent straight to SQS (no SNS envelope).",
-    ["direct"],
+    ["direct", "raw"],
   ),
   SqsDwellLatency: latency(
     "SqsDwellLatency",
     "SQS ApproximateFirstReceiveTimestamp - SQS SentTimestamp",
     "Time the message waited in the queue before its first receive.",
-    ["sns", "direct"],
+    ["sns", "direct", "raw"],
   ),
   SqsToConsumerLatency: latency(
     "SqsToConsumerLatency",
     "handler start - SQS ApproximateFirstReceiveTimestamp",
     "Lambda poller to consumer code.",
-    ["sns", "direct"],
+    ["sns", "direct", "raw"],
   ),
   EndToEndLatency: latency(
     "EndToEndLatency",
     "handler start - recorded_at",
     "Producer clock to consumer code: the number users care about.",
-    ["sns", "direct"],
+    ["sns", "direct", "raw"],
   ),
 };
+
+/** The latency legs measured on a delivery path, in the order a message travels. */
+export function legsOn(path: DeliveryPath): LatencyMetricName[] {
+  return LATENCY_METRIC_NAMES.filter((name) => LATENCY_METRICS[name].paths.includes(path));
+}
 
 /** Per-batch metric names. */
 export const BATCH_METRIC_NAMES = [

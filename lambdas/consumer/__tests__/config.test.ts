@@ -16,6 +16,7 @@ describe("loadConsumerConfig", () => {
       role: "active",
       maxClockSkewMs: 5_000,
       dimensions: { service: "fanout-secondary", Role: "active" },
+      rawMessageDelivery: false,
     });
   });
 
@@ -44,6 +45,10 @@ describe("loadConsumerConfig", () => {
     ],
     [{ FANOUT_MAX_CLOCK_SKEW_MS: "1e3" }, /FANOUT_MAX_CLOCK_SKEW_MS "1e3"/],
     [{ POWERTOOLS_SERVICE_NAME: "fanout primary" }, /^Invalid POWERTOOLS_SERVICE_NAME: /],
+    [
+      { FANOUT_RAW_MESSAGE_DELIVERY: "yes" },
+      'Invalid FANOUT_RAW_MESSAGE_DELIVERY "yes": expected true, false or unset',
+    ],
   ])("throws when the environment has %p", (override, message) => {
     expect(() => loadConsumerConfig({ ...REPLICA_ENV, ...override })).toThrow(message);
   });

@@ -6,6 +6,7 @@ import {
   FAILURE_REASON_DESCRIPTIONS,
   LATENCY_METRICS,
   LATENCY_METRIC_NAMES,
+  legsOn,
   METRIC_NAMESPACE,
   consumerDimensions,
   failureReasonDimensions,
@@ -52,6 +53,16 @@ describe("metric contract", () => {
       "SqsToConsumerLatency",
       "EndToEndLatency",
     ]);
+  });
+
+  it("measures ProducerToSqs instead of the SNS legs on the raw-delivery path", () => {
+    expect(legsOn("raw")).toEqual([
+      "ProducerToSqsLatency",
+      "SqsDwellLatency",
+      "SqsToConsumerLatency",
+      "EndToEndLatency",
+    ]);
+    expect(legsOn("sns")).not.toContain("ProducerToSqsLatency");
   });
 
   it("defines batch counts and failures by reason as counts", () => {
