@@ -8,6 +8,7 @@ import { allNames, nameProblem, unitNames, UnitNames } from "./names";
 import {
   ConfigError,
   ConsumerMode,
+  MIN_LAMBDA_MAX_RECEIVE_COUNT,
   parseSetting,
   RawValue,
   Setting,
@@ -59,7 +60,7 @@ export interface FanoutConfig {
     readonly replicaRetentionSeconds: number;
     readonly deadLetterRetentionSeconds: number;
     readonly maxReceiveCount: number;
-    /** Six times the consumer timeout, as AWS advises for SQS event sources. */
+    /** Six times the consumer timeout plus the batching window, as AWS advises for SQS event sources. */
     readonly visibilityTimeoutSeconds: number;
   };
   readonly logRetentionDays: number;
@@ -146,6 +147,14 @@ export function loadConfig(sources: ConfigSources = {}): FanoutConfig {
       "at most 10 with a batching window of 0",
     );
   }
+  if (s.maxReceiveCount < MIN_LAMBDA_MAX_RECEIVE_COUNT && !s.allowLowMaxReceiveCount) {
+    problem(
+      "maxReceiveCount",
+      s.maxReceiveCount,
+      `is below ${MIN_LAMBDA_MAX_RECEIVE_COUNT}, AWS's minimum for Lambda consumers (a throttled or retried batch counts a receive, so healthy messages would reach the dead-letter queue)`,
+      `${MIN_LAMBDA_MAX_RECEIVE_COUNT} to 1000, or set allowLowMaxReceiveCount to true to accept it`,
+    );
+  }
   for (const key of ["activeRetentionSeconds", "replicaRetentionSeconds"] as const) {
     if (s[key] >= s.deadLetterRetentionSeconds) {
       problem(
@@ -192,7 +201,8 @@ export function loadConfig(sources: ConfigSources = {}): FanoutConfig {
       replicaRetentionSeconds: s.replicaRetentionSeconds,
       deadLetterRetentionSeconds: s.deadLetterRetentionSeconds,
       maxReceiveCount: s.maxReceiveCount,
-      visibilityTimeoutSeconds: s.consumerTimeoutSeconds * VISIBILITY_TIMEOUT_FACTOR,
+      visibilityTimeoutSeconds:
+        s.consumerTimeoutSeconds * VISIBILITY_TIMEOUT_FACTOR + s.batchingWindowSeconds,
     },
     logRetentionDays: s.logRetentionDays,
     api: {

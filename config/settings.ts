@@ -88,8 +88,14 @@ const DAY = 86_400;
 /** SQS message retention bounds, in seconds. */
 export const RETENTION_RANGE = { min: 60, max: 14 * DAY } as const;
 
-/** AWS advises a queue visibility timeout of at least six times the consumer's timeout. */
+/**
+ * AWS advises a queue visibility timeout of at least six times the consumer's timeout, plus the
+ * batching window: the poller holds received messages while it fills a batch.
+ */
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
+
+/** AWS advises a `maxReceiveCount` of at least 5 for queues Lambda consumes. */
+export const MIN_LAMBDA_MAX_RECEIVE_COUNT = 5;
 
 export const CONSUMER_MODES = ["active-active", "active-standby"] as const;
 export type ConsumerMode = (typeof CONSUMER_MODES)[number];
@@ -139,7 +145,8 @@ export const SETTINGS = keyed({
     default: 30,
     min: 1,
     max: 900,
-    description: "Consumer function timeout; each queue's visibility timeout is six times this.",
+    description:
+      "Consumer function timeout; each queue's visibility timeout is six times this plus the batching window.",
   }),
   consumerMemoryMb: integer({
     env: "FANOUT_CONSUMER_MEMORY_MB",
@@ -176,7 +183,12 @@ export const SETTINGS = keyed({
     default: 5,
     min: 1,
     max: 1000,
-    description: "Receives before a message moves to its queue's dead-letter queue.",
+    description: `Receives before a message moves to its queue's dead-letter queue; below ${MIN_LAMBDA_MAX_RECEIVE_COUNT} needs allowLowMaxReceiveCount.`,
+  }),
+  allowLowMaxReceiveCount: flag({
+    env: "FANOUT_ALLOW_LOW_MAX_RECEIVE_COUNT",
+    default: false,
+    description: `Accept a maxReceiveCount below ${MIN_LAMBDA_MAX_RECEIVE_COUNT}, which AWS advises against for Lambda consumers (a throttled or retried batch counts a receive, so healthy messages reach the DLQ); for tests that want a fast redrive.`,
   }),
   logRetentionDays,
   apiThrottleRateLimit: integer({
