@@ -74,6 +74,9 @@ export interface FanoutConfig {
     readonly oldestMessageAgeSeconds: number;
     readonly replicaEndToEndP99Ms: number;
     readonly api5xxPercent: number;
+    readonly api4xxPercent: number;
+    /** Standby replicas: how long the drain alarm waits once their consumer runs. */
+    readonly standbyDrainGraceMinutes: number;
   };
   readonly backend: BackendConfig;
 }
@@ -214,6 +217,8 @@ export function loadConfig(sources: ConfigSources = {}): FanoutConfig {
       oldestMessageAgeSeconds: s.alarmOldestMessageAgeSeconds,
       replicaEndToEndP99Ms: s.alarmReplicaEndToEndP99Ms,
       api5xxPercent: s.alarmApi5xxPercent,
+      api4xxPercent: s.alarmApi4xxPercent,
+      standbyDrainGraceMinutes: s.alarmStandbyDrainGraceMinutes,
     },
     backend:
       s.stateBucket === ""

@@ -219,7 +219,15 @@ export const SETTINGS = keyed({
     min: 60,
     max: RETENTION_RANGE.max,
     description:
-      "Alarm when a drained queue's oldest message is older than this (standby replicas: at 80% of their retention).",
+      "Alarm when a drained queue's oldest message is older than this (standby replicas: see alarmStandbyDrainGraceMinutes).",
+  }),
+  alarmStandbyDrainGraceMinutes: integer({
+    env: "FANOUT_ALARM_STANDBY_DRAIN_GRACE_MINUTES",
+    default: 60,
+    min: 5,
+    max: 1440,
+    description:
+      "Standby replicas: alarm when, once their consumer runs (after a failover), the oldest message stays at 80% of their retention this long, in whole 5-minute periods: the replayed backlog is expiring before it drains.",
   }),
   alarmReplicaEndToEndP99Ms: integer({
     env: "FANOUT_ALARM_REPLICA_END_TO_END_P99_MS",
@@ -235,6 +243,14 @@ export const SETTINGS = keyed({
     min: 1,
     max: 100,
     description: "Alarm when more than this percentage of producer API requests answer 5XX.",
+  }),
+  alarmApi4xxPercent: integer({
+    env: "FANOUT_ALARM_API_4XX_PERCENT",
+    default: 10,
+    min: 1,
+    max: 100,
+    description:
+      "Alarm when more than this percentage of producer API requests answer 4XX (refused signatures, throttling: an attack or a broken producer).",
   }),
   stateBucket: text({
     env: "FANOUT_STATE_BUCKET",

@@ -39,6 +39,7 @@ export const AWS_METRICS = {
       "NumberOfMessagesPublished",
       "NumberOfNotificationsDelivered",
       "NumberOfNotificationsFailed",
+      "NumberOfNotificationsFailedToRedriveToDlq",
     ],
   },
   lambda: {

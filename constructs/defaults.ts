@@ -89,5 +89,14 @@ export const ALARM_KEY_DELETION_WINDOW_DAYS = 7;
 export const ALARM_PERIOD_SECONDS = 300;
 export const ALARM_TREAT_MISSING_DATA = "notBreaching";
 
-/** Replicas in active-standby mode alarm when their oldest message reaches this share of retention. */
+/**
+ * Replicas in active-standby mode, once their consumer runs (after a failover), alarm when their
+ * oldest message stays at this share of retention.
+ */
 export const STANDBY_AGE_ALARM_RETENTION_SHARE = 0.8;
+
+/**
+ * Share of a topic's expected deliveries (publishes x subscriptions) missing in a period above
+ * which the fan-out alarm counts the period: leaves room for deliveries that cross a period's end.
+ */
+export const FAN_OUT_MISSING_SHARE = 0.1;
