@@ -67,6 +67,9 @@ export interface FanoutConfig {
   readonly api: {
     readonly throttleRateLimit: number;
     readonly throttleBurstLimit: number;
+    /** Limits of the open health route, apart from the other methods'. */
+    readonly healthThrottleRateLimit: number;
+    readonly healthThrottleBurstLimit: number;
   };
   readonly alarms: {
     /** `undefined`: no e-mail subscription. */
@@ -211,6 +214,8 @@ export function loadConfig(sources: ConfigSources = {}): FanoutConfig {
     api: {
       throttleRateLimit: s.apiThrottleRateLimit,
       throttleBurstLimit: s.apiThrottleBurstLimit,
+      healthThrottleRateLimit: s.apiHealthThrottleRateLimit,
+      healthThrottleBurstLimit: s.apiHealthThrottleBurstLimit,
     },
     alarms: {
       email: s.alarmEmail === "" ? undefined : s.alarmEmail,

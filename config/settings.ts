@@ -205,6 +205,21 @@ export const SETTINGS = keyed({
     max: 5000,
     description: "Burst of requests the producer API accepts on each method.",
   }),
+  apiHealthThrottleRateLimit: integer({
+    env: "FANOUT_API_HEALTH_THROTTLE_RATE_LIMIT",
+    default: 10,
+    min: 1,
+    max: 10000,
+    description:
+      "Steady-state requests per second the open `GET /health` accepts, apart from the other methods' limits (Route 53 health checkers send about one a second).",
+  }),
+  apiHealthThrottleBurstLimit: integer({
+    env: "FANOUT_API_HEALTH_THROTTLE_BURST_LIMIT",
+    default: 20,
+    min: 1,
+    max: 5000,
+    description: "Burst of requests the open `GET /health` accepts.",
+  }),
   alarmEmail: text({
     env: "FANOUT_ALARM_EMAIL",
     default: "",

@@ -31,6 +31,10 @@ export interface ProducerApiProps {
   readonly throttleRateLimit: number;
   /** Burst of requests allowed on every method of the stage. */
   readonly throttleBurstLimit: number;
+  /** Steady-state requests per second allowed on the open (unauthenticated) routes, apart. */
+  readonly healthThrottleRateLimit: number;
+  /** Burst of requests allowed on the open (unauthenticated) routes, apart. */
+  readonly healthThrottleBurstLimit: number;
   /**
    * Retention of the function's log group, in days.
    * @default - 14 days
@@ -49,7 +53,7 @@ export const PRODUCER_API_ROUTES = Object.entries(ROUTES).map(([path, route]) =>
  * The producers' front door of a fan-out unit: a regional REST API in the topic's region with
  * `POST /messages` (IAM-authorized, publishes to the topic) and `GET /health` (no auth, for
  * Route 53 health checks), both proxied to one function whose role may only publish to this
- * topic. The stage throttles every method.
+ * topic. The stage throttles every method; the open health route has limits of its own.
  */
 export class ProducerApi extends Construct {
   /** The REST API. */
@@ -161,7 +165,7 @@ export class ProducerApi extends Construct {
       deploymentId: deployment.id,
       stageName: API_STAGE_NAME,
     });
-    new ApiGatewayMethodSettings(this, "throttling", {
+    const throttling = new ApiGatewayMethodSettings(this, "throttling", {
       provider,
       restApiId: this.api.id,
       stageName: this.stage.stageName,
@@ -171,6 +175,22 @@ export class ProducerApi extends Construct {
         throttlingBurstLimit: props.throttleBurstLimit,
       },
     });
+    // An open route has limits of its own, so a flood of unauthenticated requests cannot spend
+    // the budget of the signed ones, nor the function's concurrency they share.
+    for (const route of PRODUCER_API_ROUTES.filter((r) => r.authorization === "NONE")) {
+      new ApiGatewayMethodSettings(this, `${route.path}-throttling`, {
+        provider,
+        restApiId: this.api.id,
+        stageName: this.stage.stageName,
+        methodPath: `${route.path}/${route.method}`,
+        settings: {
+          throttlingRateLimit: props.healthThrottleRateLimit,
+          throttlingBurstLimit: props.healthThrottleBurstLimit,
+        },
+        // Settings of one stage are written one at a time (concurrent writes conflict).
+        dependsOn: [throttling],
+      });
+    }
     this.url = this.stage.invokeUrl;
   }
 }

@@ -74,8 +74,7 @@ export class FanoutStack extends TerraformStack {
       apiName: names.api,
       functionName: names.apiFunction,
       stack,
-      throttleRateLimit: config.api.throttleRateLimit,
-      throttleBurstLimit: config.api.throttleBurstLimit,
+      ...config.api,
       logRetentionDays: config.logRetentionDays,
     });
     const unitParts = { topic, queues: this.queues, api: this.api, providers, homeRegion };
