@@ -19,6 +19,16 @@ import {
 
 export { ConfigError } from "./settings";
 
+/**
+ * Name of the role API Gateway writes CloudWatch logs with, when the unit sets its home
+ * region's account settings (`manageApiGatewayAccount`). Shorter than the unit's replica
+ * consumer names (`<unit>-replica-<region>-consumer`), which are checked against the same IAM
+ * role limit, so it always fits.
+ */
+export function apiGatewayCloudWatchRoleName(names: UnitNames): string {
+  return `${names.unit}-apigw-cloudwatch`;
+}
+
 /** Key of the settings object in cdktf.json's `context`. */
 export const CONTEXT_KEY = "fanout";
 
@@ -70,6 +80,8 @@ export interface FanoutConfig {
     /** Limits of the open health route, apart from the other methods'. */
     readonly healthThrottleRateLimit: number;
     readonly healthThrottleBurstLimit: number;
+    /** Whether each stack sets its home region's API Gateway account CloudWatch role. */
+    readonly manageAccount: boolean;
   };
   readonly alarms: {
     /** `undefined`: no e-mail subscription. */
@@ -216,6 +228,7 @@ export function loadConfig(sources: ConfigSources = {}): FanoutConfig {
       throttleBurstLimit: s.apiThrottleBurstLimit,
       healthThrottleRateLimit: s.apiHealthThrottleRateLimit,
       healthThrottleBurstLimit: s.apiHealthThrottleBurstLimit,
+      manageAccount: s.manageApiGatewayAccount,
     },
     alarms: {
       email: s.alarmEmail === "" ? undefined : s.alarmEmail,

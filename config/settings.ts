@@ -220,6 +220,12 @@ export const SETTINGS = keyed({
     max: 5000,
     description: "Burst of requests the open `GET /health` accepts.",
   }),
+  manageApiGatewayAccount: flag({
+    env: "FANOUT_MANAGE_API_GATEWAY_ACCOUNT",
+    default: false,
+    description:
+      "Whether each stack sets its home region's API Gateway account settings to a CloudWatch role of its own (one per account and region, shared by every REST API there; the stage's access log needs one); false: set once outside this app (docs/deploy.md).",
+  }),
   alarmEmail: text({
     env: "FANOUT_ALARM_EMAIL",
     default: "",

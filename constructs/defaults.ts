@@ -82,6 +82,35 @@ export const API_STAGE_NAME = "v1";
 /** Timeout of the producer API function: API Gateway gives up at 29 s; SNS answers in far less. */
 export const API_TIMEOUT_SECONDS = 10;
 
+/**
+ * What the producer API stage logs of every request, one JSON object per line: who called
+ * (IAM caller and its ARN, source IP), what (method, route, path), and how it ended (status,
+ * latencies, API Gateway's error type such as THROTTLED or MISSING_AUTHENTICATION_TOKEN).
+ * Headers the caller controls (user agent) stay out: a quote in them would break the JSON.
+ */
+export const API_ACCESS_LOG_FORMAT = JSON.stringify({
+  requestId: "$context.requestId",
+  extendedRequestId: "$context.extendedRequestId",
+  requestTimeEpoch: "$context.requestTimeEpoch",
+  sourceIp: "$context.identity.sourceIp",
+  caller: "$context.identity.caller",
+  userArn: "$context.identity.userArn",
+  accountId: "$context.identity.accountId",
+  httpMethod: "$context.httpMethod",
+  resourcePath: "$context.resourcePath",
+  path: "$context.path",
+  protocol: "$context.protocol",
+  status: "$context.status",
+  responseLength: "$context.responseLength",
+  responseLatencyMs: "$context.responseLatency",
+  integrationLatencyMs: "$context.integrationLatency",
+  integrationStatus: "$context.integration.status",
+  errorType: "$context.error.responseType",
+});
+
+/** AWS's managed policy for the role API Gateway writes CloudWatch logs with. */
+export const API_GATEWAY_LOGS_MANAGED_POLICY = "AmazonAPIGatewayPushToCloudWatchLogs";
+
 /** Waiting period before a destroyed alarm-topic key is deleted, in days (7 is the minimum). */
 export const ALARM_KEY_DELETION_WINDOW_DAYS = 7;
 

@@ -1,3 +1,4 @@
+import { ApiGatewayAccount } from "@cdktf/provider-aws/lib/api-gateway-account";
 import { ApiGatewayDeployment } from "@cdktf/provider-aws/lib/api-gateway-deployment";
 import { ApiGatewayIntegration } from "@cdktf/provider-aws/lib/api-gateway-integration";
 import { ApiGatewayMethod } from "@cdktf/provider-aws/lib/api-gateway-method";
@@ -5,13 +6,19 @@ import { ApiGatewayMethodSettings } from "@cdktf/provider-aws/lib/api-gateway-me
 import { ApiGatewayResource } from "@cdktf/provider-aws/lib/api-gateway-resource";
 import { ApiGatewayRestApi } from "@cdktf/provider-aws/lib/api-gateway-rest-api";
 import { ApiGatewayStage } from "@cdktf/provider-aws/lib/api-gateway-stage";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { Fn } from "cdktf";
 import { Construct } from "constructs";
 import { producerApiEnvironment } from "../lambdas/producer-api/env";
 import { ROUTES } from "../lambdas/producer-api/routes";
-import { API_STAGE_NAME, API_TIMEOUT_SECONDS } from "./defaults";
+import {
+  API_ACCESS_LOG_FORMAT,
+  API_STAGE_NAME,
+  API_TIMEOUT_SECONDS,
+  LOG_RETENTION_DAYS,
+} from "./defaults";
 import { NodejsFunction } from "./nodejs-function";
 import { providerOf } from "./providers";
 
@@ -36,10 +43,16 @@ export interface ProducerApiProps {
   /** Burst of requests allowed on the open (unauthenticated) routes, apart. */
   readonly healthThrottleBurstLimit: number;
   /**
-   * Retention of the function's log group, in days.
+   * Retention of the function's log group and of the stage's access log, in days.
    * @default - 14 days
    */
   readonly logRetentionDays?: number;
+  /**
+   * The region's API Gateway account settings, when this app sets them: the stage, whose
+   * access log needs them, is deployed after them.
+   * @default - set outside this app (once per account and region, see docs/deploy.md)
+   */
+  readonly account?: ApiGatewayAccount;
 }
 
 /** The API's routes, from the handler's table: a path part (`messages`), method and authorization. */
@@ -53,7 +66,8 @@ export const PRODUCER_API_ROUTES = Object.entries(ROUTES).map(([path, route]) =>
  * The producers' front door of a fan-out unit: a regional REST API in the topic's region with
  * `POST /messages` (IAM-authorized, publishes to the topic) and `GET /health` (no auth, for
  * Route 53 health checks), both proxied to one function whose role may only publish to this
- * topic. The stage throttles every method; the open health route has limits of its own.
+ * topic. The stage throttles every method (the open health route has limits of its own) and
+ * logs every request as JSON to a log group of its own.
  */
 export class ProducerApi extends Construct {
   /** The REST API. */
@@ -62,6 +76,8 @@ export class ProducerApi extends Construct {
   public readonly stage: ApiGatewayStage;
   /** The function behind both routes. */
   public readonly function: NodejsFunction;
+  /** The stage's access log: one JSON line per request. */
+  public readonly accessLogGroup: CloudwatchLogGroup;
   /** Base URL of the stage. */
   public readonly url: string;
 
@@ -159,11 +175,22 @@ export class ProducerApi extends Construct {
       lifecycle: { createBeforeDestroy: true },
       dependsOn,
     });
+    // CloudWatch Logs encrypts it at rest, as the functions' log groups.
+    this.accessLogGroup = new CloudwatchLogGroup(this, "access-log-group", {
+      provider,
+      name: `/aws/apigateway/${props.apiName}/${API_STAGE_NAME}/access`,
+      retentionInDays: props.logRetentionDays ?? LOG_RETENTION_DAYS,
+    });
     this.stage = new ApiGatewayStage(this, "stage", {
       provider,
       restApiId: this.api.id,
       deploymentId: deployment.id,
       stageName: API_STAGE_NAME,
+      accessLogSettings: {
+        destinationArn: this.accessLogGroup.arn,
+        format: API_ACCESS_LOG_FORMAT,
+      },
+      dependsOn: props.account === undefined ? undefined : [props.account],
     });
     const throttling = new ApiGatewayMethodSettings(this, "throttling", {
       provider,

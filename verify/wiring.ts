@@ -45,12 +45,12 @@ export const SAME_REGION_AS: Readonly<Record<string, readonly string[]>> = {
   aws_sqs_queue_redrive_allow_policy: ["queue_url"],
   aws_lambda_event_source_mapping: ["event_source_arn", "function_name"],
   aws_lambda_function: ["logging_config"],
-  aws_cloudwatch_log_group: [], // placed by the function that logs to it (see section 4)
+  aws_cloudwatch_log_group: [], // placed by the function or stage that logs to it (section 4)
   aws_api_gateway_resource: ["rest_api_id"],
   aws_api_gateway_method: ["rest_api_id"],
   aws_api_gateway_integration: ["rest_api_id", "uri"],
   aws_api_gateway_deployment: ["rest_api_id"],
-  aws_api_gateway_stage: ["rest_api_id"],
+  aws_api_gateway_stage: ["rest_api_id", "access_log_settings?"],
   aws_api_gateway_method_settings: ["rest_api_id"],
   aws_lambda_permission: ["function_name", "source_arn"],
   aws_cloudwatch_metric_alarm: ["alarm_actions", "ok_actions", "dimensions?"],
@@ -61,6 +61,7 @@ export const SAME_REGION_AS: Readonly<Record<string, readonly string[]>> = {
 /** Resource types that live in the home region, by design. */
 export const HOME_TYPES: readonly string[] = [
   "aws_api_gateway_rest_api",
+  "aws_api_gateway_account",
   "aws_cloudwatch_dashboard",
 ];
 
@@ -68,7 +69,11 @@ export const HOME_TYPES: readonly string[] = [
 export const NAMED_BY_REGION: readonly string[] = ["aws_sqs_queue", "aws_sns_topic"];
 
 /** Global (region-less) resource types. */
-export const GLOBAL_TYPES: readonly string[] = ["aws_iam_role", "aws_iam_role_policy"];
+export const GLOBAL_TYPES: readonly string[] = [
+  "aws_iam_role",
+  "aws_iam_role_policy",
+  "aws_iam_role_policy_attachment",
+];
 
 /**
  * The region the design gives each queue and topic, by name: the topic, every delivery DLQ
@@ -256,7 +261,10 @@ function checkQueuePolicy(
   }
 }
 
-/** 4. Functions: each logs to its own log group `/aws/lambda/<name>` in its region. */
+/**
+ * 4. Functions: each logs to its own log group `/aws/lambda/<name>` in its region. A stage's
+ * access log is a log group of its own too.
+ */
 function checkLogGroups(plan: PlanIndex, fail: Fail): void {
   const logGroupUsers = new Map<string, number>();
   for (const fn of plan.ofType("aws_lambda_function")) {
@@ -272,9 +280,15 @@ function checkLogGroups(plan: PlanIndex, fail: Fail): void {
     }
     logGroupUsers.set(group.address, (logGroupUsers.get(group.address) ?? 0) + 1);
   }
+  for (const stage of plan.ofType("aws_api_gateway_stage")) {
+    for (const group of plan.refs(stage, "access_log_settings")) {
+      if (group?.type !== "aws_cloudwatch_log_group") continue;
+      logGroupUsers.set(group.address, (logGroupUsers.get(group.address) ?? 0) + 1);
+    }
+  }
   for (const group of plan.ofType("aws_cloudwatch_log_group")) {
     if (logGroupUsers.get(group.address) !== 1) {
-      fail(group.address, "is not the log group of exactly one function");
+      fail(group.address, "is not the log group of exactly one function or stage");
     }
   }
 }
