@@ -2,7 +2,7 @@ import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { Construct } from "constructs";
-import { DEAD_LETTER_RETENTION_SECONDS, QUEUE_SSE_SQS } from "./defaults";
+import { DEAD_LETTER_RETENTION_SECONDS, QUEUE_MAX_MESSAGE_BYTES, QUEUE_SSE_SQS } from "./defaults";
 import { allowTopicToSend } from "./policy";
 import { providerOf } from "./providers";
 import { TlsOnlyQueuePolicy } from "./queue-policy";
@@ -49,6 +49,7 @@ export class QueueSubscription extends Construct {
       name: props.deliveryDeadLetterQueueName,
       messageRetentionSeconds:
         props.deliveryDeadLetterRetentionSeconds ?? DEAD_LETTER_RETENTION_SECONDS,
+      maxMessageSize: QUEUE_MAX_MESSAGE_BYTES,
       sqsManagedSseEnabled: QUEUE_SSE_SQS,
     });
     const deliveryPolicy = new TlsOnlyQueuePolicy(this, "delivery-dead-letter-policy", {
