@@ -1,15 +1,14 @@
 import { ApiGatewayAccount } from "@cdktf/provider-aws/lib/api-gateway-account";
-import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Construct } from "constructs";
-import { API_GATEWAY_LOGS_MANAGED_POLICY } from "./defaults";
 import { policyDocument } from "./policy";
+import { providerOf } from "./providers";
 
 export interface ApiGatewayCloudWatchRoleProps {
-  /** Provider of the region whose API Gateway account settings this sets. */
-  readonly provider: AwsProvider;
+  /** The log group API Gateway writes to; the settings are those of its region. */
+  readonly logGroup: CloudwatchLogGroup;
   /** Physical name of the role. */
   readonly roleName: string;
 }
@@ -17,11 +16,11 @@ export interface ApiGatewayCloudWatchRoleProps {
 /**
  * The role API Gateway writes CloudWatch logs with, set in the account settings of one region
  * (`aws_api_gateway_account`). Those settings are one per account and region, shared by every
- * REST API there: a stage with access logs cannot be deployed until they name a role. Only one
- * app of an account and region may own them; destroying it resets them.
+ * REST API there: a stage with an access log cannot be deployed until they name a role. Only
+ * one app of an account and region may own them; destroying it resets them.
  *
- * The role carries AWS's managed policy for it, which covers every API's log groups (execution
- * logs create their own): the role serves the whole region, not one API.
+ * The role may write to the given log group only, so other APIs of the region cannot log
+ * through it: own the settings only where this app is the region's one API Gateway logger.
  */
 export class ApiGatewayCloudWatchRole extends Construct {
   /** The role. */
@@ -31,8 +30,8 @@ export class ApiGatewayCloudWatchRole extends Construct {
 
   constructor(scope: Construct, id: string, props: ApiGatewayCloudWatchRoleProps) {
     super(scope, id);
-    const { provider } = props;
-    const partition = new DataAwsPartition(this, "partition", { provider }).partition;
+    const { logGroup } = props;
+    const provider = providerOf(logGroup);
     const assumeRole = policyDocument(this, "assume-role", provider, [
       {
         effect: "Allow",
@@ -43,20 +42,29 @@ export class ApiGatewayCloudWatchRole extends Construct {
     this.role = new IamRole(this, "role", {
       provider,
       name: props.roleName,
-      description: `API Gateway writes CloudWatch logs of the region ${provider.region} with this role`,
+      description: `API Gateway writes ${logGroup.name} with this role`,
       assumeRolePolicy: assumeRole.json,
     });
-    const policy = new IamRolePolicyAttachment(this, "push-to-cloudwatch-logs", {
+    const writeLogs = policyDocument(this, "write-logs", provider, [
+      {
+        sid: "WriteAccessLog",
+        effect: "Allow",
+        actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        resources: [`${logGroup.arn}:*`],
+      },
+    ]);
+    const policy = new IamRolePolicy(this, "write-logs-policy", {
       provider,
+      name: "write-access-log",
       role: this.role.name,
-      policyArn: `arn:${partition}:iam::aws:policy/service-role/${API_GATEWAY_LOGS_MANAGED_POLICY}`,
+      policy: writeLogs.json,
     });
     this.account = new ApiGatewayAccount(this, "account", {
       provider,
       cloudwatchRoleArn: this.role.arn,
       // Destroying the app clears the setting instead of leaving it naming a deleted role.
       resetOnDelete: true,
-      // API Gateway checks that it may assume the role and write logs with it.
+      // API Gateway checks that it may assume the role.
       dependsOn: [policy],
     });
   }

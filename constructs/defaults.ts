@@ -116,9 +116,6 @@ export const API_ACCESS_LOG_FORMAT = JSON.stringify({
   errorType: "$context.error.responseType",
 });
 
-/** AWS's managed policy for the role API Gateway writes CloudWatch logs with. */
-export const API_GATEWAY_LOGS_MANAGED_POLICY = "AmazonAPIGatewayPushToCloudWatchLogs";
-
 /** Waiting period before a destroyed alarm-topic key is deleted, in days (7 is the minimum). */
 export const ALARM_KEY_DELETION_WINDOW_DAYS = 7;
 

@@ -1,4 +1,3 @@
-import { ApiGatewayAccount } from "@cdktf/provider-aws/lib/api-gateway-account";
 import { ApiGatewayDeployment } from "@cdktf/provider-aws/lib/api-gateway-deployment";
 import { ApiGatewayIntegration } from "@cdktf/provider-aws/lib/api-gateway-integration";
 import { ApiGatewayMethod } from "@cdktf/provider-aws/lib/api-gateway-method";
@@ -19,6 +18,7 @@ import {
   API_TIMEOUT_SECONDS,
   LOG_RETENTION_DAYS,
 } from "./defaults";
+import { ApiGatewayCloudWatchRole } from "./api-gateway-account";
 import { NodejsFunction } from "./nodejs-function";
 import { providerOf } from "./providers";
 
@@ -48,11 +48,12 @@ export interface ProducerApiProps {
    */
   readonly logRetentionDays?: number;
   /**
-   * The region's API Gateway account settings, when this app sets them: the stage, whose
-   * access log needs them, is deployed after them.
-   * @default - set outside this app (once per account and region, see docs/deploy.md)
+   * When given, the API sets its region's API Gateway account settings (one per account and
+   * region) to a role of this name that may write its access log, before the stage that needs
+   * them (`ApiGatewayCloudWatchRole`).
+   * @default - the settings are left alone: set once outside this app (docs/deploy.md)
    */
-  readonly account?: ApiGatewayAccount;
+  readonly accountCloudWatchRoleName?: string;
 }
 
 /** The API's routes, from the handler's table: a path part (`messages`), method and authorization. */
@@ -181,6 +182,13 @@ export class ProducerApi extends Construct {
       name: `/aws/apigateway/${props.apiName}/${API_STAGE_NAME}/access`,
       retentionInDays: props.logRetentionDays ?? LOG_RETENTION_DAYS,
     });
+    const account =
+      props.accountCloudWatchRoleName === undefined
+        ? undefined
+        : new ApiGatewayCloudWatchRole(this, "account", {
+            logGroup: this.accessLogGroup,
+            roleName: props.accountCloudWatchRoleName,
+          }).account;
     this.stage = new ApiGatewayStage(this, "stage", {
       provider,
       restApiId: this.api.id,
@@ -190,7 +198,7 @@ export class ProducerApi extends Construct {
         destinationArn: this.accessLogGroup.arn,
         format: API_ACCESS_LOG_FORMAT,
       },
-      dependsOn: props.account === undefined ? undefined : [props.account],
+      dependsOn: account === undefined ? undefined : [account],
     });
     const throttling = new ApiGatewayMethodSettings(this, "throttling", {
       provider,

@@ -6,7 +6,6 @@ import {
   FanoutConfig,
   UnitConfig,
 } from "../config/config";
-import { ApiGatewayCloudWatchRole } from "../constructs/api-gateway-account";
 import { FanoutAlarms } from "../constructs/fanout-alarms";
 import { FanoutTopic } from "../constructs/fanout-topic";
 import { LatencyDashboard } from "../constructs/latency-dashboard";
@@ -75,13 +74,6 @@ export class FanoutStack extends TerraformStack {
 
     // The producer API, the dashboard and the alarms, in the home region (alarms: in the
     // region of their metric).
-    // The home region's API Gateway account settings, when this app owns them.
-    const account = config.api.manageAccount
-      ? new ApiGatewayCloudWatchRole(this, "api-gateway-account", {
-          provider: providers.forRegion(homeRegion),
-          roleName: apiGatewayCloudWatchRoleName(names),
-        }).account
-      : undefined;
     this.api = new ProducerApi(this, "producer-api", {
       topic,
       apiName: names.api,
@@ -92,7 +84,10 @@ export class FanoutStack extends TerraformStack {
       healthThrottleRateLimit: config.api.healthThrottleRateLimit,
       healthThrottleBurstLimit: config.api.healthThrottleBurstLimit,
       logRetentionDays: config.logRetentionDays,
-      account,
+      // The home region's API Gateway account settings, when this app owns them.
+      accountCloudWatchRoleName: config.api.manageAccount
+        ? apiGatewayCloudWatchRoleName(names)
+        : undefined,
     });
     const unitParts = { topic, queues: this.queues, api: this.api, providers, homeRegion };
     this.dashboard = new LatencyDashboard(this, "dashboard", {

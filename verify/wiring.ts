@@ -69,11 +69,7 @@ export const HOME_TYPES: readonly string[] = [
 export const NAMED_BY_REGION: readonly string[] = ["aws_sqs_queue", "aws_sns_topic"];
 
 /** Global (region-less) resource types. */
-export const GLOBAL_TYPES: readonly string[] = [
-  "aws_iam_role",
-  "aws_iam_role_policy",
-  "aws_iam_role_policy_attachment",
-];
+export const GLOBAL_TYPES: readonly string[] = ["aws_iam_role", "aws_iam_role_policy"];
 
 /**
  * The region the design gives each queue and topic, by name: the topic, every delivery DLQ

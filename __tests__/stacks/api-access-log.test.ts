@@ -90,15 +90,22 @@ describe("with manageApiGatewayAccount", () => {
           principals: [{ type: "Service", identifiers: ["apigateway.amazonaws.com"] }],
         }),
       ]);
-      const [, attachment] = resourceWhere(
-        json,
-        "aws_iam_role_policy_attachment",
-        "role",
-        ref("aws_iam_role", roleId, "name"),
+      // The role may write this stack's access log and nothing else.
+      const [groupId] = accessLogGroupOf(json, unit.names.api);
+      const policies = resources(json, "aws_iam_role_policy").filter(
+        ([, p]) => p.role === ref("aws_iam_role", roleId, "name"),
       );
-      expect(attachment.policy_arn).toMatch(
-        /^arn:\$\{data\.aws_partition\.[^}]+\}:iam::aws:policy\/service-role\/AmazonAPIGatewayPushToCloudWatchLogs$/,
-      );
+      expect(policies.map(([, p]) => statementsOf(json, p.policy))).toEqual([
+        [
+          {
+            sid: "WriteAccessLog",
+            effect: "Allow",
+            actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+            resources: [`${ref("aws_cloudwatch_log_group", groupId, "arn")}:*`],
+          },
+        ],
+      ]);
+      expect(resources(json, "aws_iam_role_policy_attachment")).toEqual([]);
       expect(stageOf(json)[1].depends_on).toEqual([`aws_api_gateway_account.${accountId}`]);
       expect(accessLogGroupOf(json, unit.names.api)[1].retention_in_days).toBe(30);
     },
