@@ -3,15 +3,8 @@
  * needs, which the app sets only when told to (they are one per account and region).
  */
 import { apiGatewayCloudWatchRoleName } from "../../config/config";
-import {
-  defaultConfig,
-  ref,
-  resources,
-  resourceWhere,
-  statementsOf,
-  synthAll,
-  TerraformJson,
-} from "../support/synth";
+import { defaultConfig, synthAll, type TerraformJson } from "../support/synth";
+import { ref, resources, resourceWhere, statementsOf } from "../support/synth";
 
 const config = defaultConfig();
 const stacks = synthAll(config);
