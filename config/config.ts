@@ -17,6 +17,7 @@ import { partitionOf } from "./regions";
 import {
   ConfigError,
   ConsumerMode,
+  MIN_LAMBDA_MAX_RECEIVE_COUNT,
   parseSetting,
   RawValue,
   REGION_PATTERN,
@@ -28,6 +29,16 @@ import {
 
 export { ConfigError } from "./settings";
 export { CONTEXT_KEY };
+
+/**
+ * Name of the role API Gateway writes CloudWatch logs with, when the unit sets its home
+ * region's account settings (`manageApiGatewayAccount`). Shorter than the unit's replica
+ * consumer names (`<unit>-replica-<region>-consumer`), which are checked against the same IAM
+ * role limit, so it always fits.
+ */
+export function apiGatewayCloudWatchRoleName(names: UnitNames): string {
+  return `${names.unit}-apigw-cloudwatch`;
+}
 
 /** One fan-out unit: a stack and its home region. */
 export interface UnitConfig {
@@ -67,7 +78,7 @@ export interface FanoutConfig {
     readonly replicaRetentionSeconds: number;
     readonly deadLetterRetentionSeconds: number;
     readonly maxReceiveCount: number;
-    /** Six times the consumer timeout, as AWS advises for SQS event sources. */
+    /** Six times the consumer timeout plus the batching window, as AWS advises for SQS event sources. */
     readonly visibilityTimeoutSeconds: number;
     /** How the topic delivers to each queue. */
     readonly subscription: {
@@ -81,6 +92,11 @@ export interface FanoutConfig {
   readonly api: {
     readonly throttleRateLimit: number;
     readonly throttleBurstLimit: number;
+    /** Limits of the open health route, apart from the other methods'. */
+    readonly healthThrottleRateLimit: number;
+    readonly healthThrottleBurstLimit: number;
+    /** Whether each stack sets its home region's API Gateway account CloudWatch role. */
+    readonly manageAccount: boolean;
   };
   readonly alarms: {
     /** `undefined`: no e-mail subscription. */
@@ -88,6 +104,9 @@ export interface FanoutConfig {
     readonly oldestMessageAgeSeconds: number;
     readonly replicaEndToEndP99Ms: number;
     readonly api5xxPercent: number;
+    readonly api4xxPercent: number;
+    /** Standby replicas: how long the drain alarm waits once their consumer runs. */
+    readonly standbyDrainGraceMinutes: number;
   };
   readonly backend: BackendConfig;
 }
@@ -174,6 +193,14 @@ export function loadConfig(sources: ConfigSources = {}): FanoutConfig {
       "at most 10 with a batching window of 0",
     );
   }
+  if (s.maxReceiveCount < MIN_LAMBDA_MAX_RECEIVE_COUNT && !s.allowLowMaxReceiveCount) {
+    problem(
+      "maxReceiveCount",
+      s.maxReceiveCount,
+      `is below ${MIN_LAMBDA_MAX_RECEIVE_COUNT}, AWS's minimum for Lambda consumers (a throttled or retried batch counts a receive, so healthy messages would reach the dead-letter queue)`,
+      `${MIN_LAMBDA_MAX_RECEIVE_COUNT} to 1000, or set allowLowMaxReceiveCount to true to accept it`,
+    );
+  }
   for (const key of ["activeRetentionSeconds", "replicaRetentionSeconds"] as const) {
     if (s[key] >= s.deadLetterRetentionSeconds) {
       problem(
@@ -252,7 +279,8 @@ export function loadConfig(sources: ConfigSources = {}): FanoutConfig {
       replicaRetentionSeconds: s.replicaRetentionSeconds,
       deadLetterRetentionSeconds: s.deadLetterRetentionSeconds,
       maxReceiveCount: s.maxReceiveCount,
-      visibilityTimeoutSeconds: s.consumerTimeoutSeconds * VISIBILITY_TIMEOUT_FACTOR,
+      visibilityTimeoutSeconds:
+        s.consumerTimeoutSeconds * VISIBILITY_TIMEOUT_FACTOR + s.batchingWindowSeconds,
       subscription: {
         filters: s.subscriptionFilterPolicies,
         rawMessageDelivery: s.rawMessageDelivery,
@@ -262,12 +290,17 @@ export function loadConfig(sources: ConfigSources = {}): FanoutConfig {
     api: {
       throttleRateLimit: s.apiThrottleRateLimit,
       throttleBurstLimit: s.apiThrottleBurstLimit,
+      healthThrottleRateLimit: s.apiHealthThrottleRateLimit,
+      healthThrottleBurstLimit: s.apiHealthThrottleBurstLimit,
+      manageAccount: s.manageApiGatewayAccount,
     },
     alarms: {
       email: s.alarmEmail === "" ? undefined : s.alarmEmail,
       oldestMessageAgeSeconds: s.alarmOldestMessageAgeSeconds,
       replicaEndToEndP99Ms: s.alarmReplicaEndToEndP99Ms,
       api5xxPercent: s.alarmApi5xxPercent,
+      api4xxPercent: s.alarmApi4xxPercent,
+      standbyDrainGraceMinutes: s.alarmStandbyDrainGraceMinutes,
     },
     backend:
       s.stateBucket === ""

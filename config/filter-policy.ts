@@ -214,15 +214,17 @@ export const SUBSCRIPTION_FILTERS_ALLOWED =
   '{"active", "replicas" or <region>: {"policy": <SNS filter policy>, "scope": "MessageAttributes" or "MessageBody"}}';
 
 /**
- * Parses the setting's value (an object, or its JSON text from the environment); `isRegion`
- * tells a region key from a typo.
+ * Parses the setting's value (an object, or its JSON text from the environment, where an
+ * empty value means no filters); `isRegion` tells a region key from a typo.
  */
 export function parseSubscriptionFilters(
   value: unknown,
   isRegion: (key: string) => boolean,
 ): Check<SubscriptionFilters> {
   let parsed = value;
-  if (typeof value === "string") {
+  if (typeof value === "string" && value.trim() === "") {
+    parsed = {};
+  } else if (typeof value === "string") {
     try {
       parsed = JSON.parse(value) as unknown;
     } catch {

@@ -115,8 +115,14 @@ const DAY = 86_400;
 /** SQS message retention bounds, in seconds. */
 export const RETENTION_RANGE = { min: 60, max: 14 * DAY } as const;
 
-/** AWS advises a queue visibility timeout of at least six times the consumer's timeout. */
+/**
+ * AWS advises a queue visibility timeout of at least six times the consumer's timeout, plus the
+ * batching window: the poller holds received messages while it fills a batch.
+ */
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
+
+/** AWS advises a `maxReceiveCount` of at least 5 for queues Lambda consumes. */
+export const MIN_LAMBDA_MAX_RECEIVE_COUNT = 5;
 
 export const CONSUMER_MODES = ["active-active", "active-standby"] as const;
 export type ConsumerMode = (typeof CONSUMER_MODES)[number];
@@ -168,7 +174,8 @@ export const SETTINGS = keyed({
     default: 30,
     min: 1,
     max: 900,
-    description: "Consumer function timeout; each queue's visibility timeout is six times this.",
+    description:
+      "Consumer function timeout; each queue's visibility timeout is six times this plus the batching window.",
   }),
   consumerMemoryMb: integer({
     env: "FANOUT_CONSUMER_MEMORY_MB",
@@ -205,7 +212,12 @@ export const SETTINGS = keyed({
     default: 5,
     min: 1,
     max: 1000,
-    description: "Receives before a message moves to its queue's dead-letter queue.",
+    description: `Receives before a message moves to its queue's dead-letter queue; below ${MIN_LAMBDA_MAX_RECEIVE_COUNT} needs allowLowMaxReceiveCount.`,
+  }),
+  allowLowMaxReceiveCount: flag({
+    env: "FANOUT_ALLOW_LOW_MAX_RECEIVE_COUNT",
+    default: false,
+    description: `Accept a maxReceiveCount below ${MIN_LAMBDA_MAX_RECEIVE_COUNT}, which AWS advises against for Lambda consumers (a throttled or retried batch counts a receive, so healthy messages reach the DLQ); for tests that want a fast redrive.`,
   }),
   subscriptionFilterPolicies: subscriptionFiltersSetting(REGION_PATTERN),
   rawMessageDelivery: flag({
@@ -229,6 +241,27 @@ export const SETTINGS = keyed({
     max: 5000,
     description: "Burst of requests the producer API accepts on each method.",
   }),
+  apiHealthThrottleRateLimit: integer({
+    env: "FANOUT_API_HEALTH_THROTTLE_RATE_LIMIT",
+    default: 10,
+    min: 1,
+    max: 10000,
+    description:
+      "Steady-state requests per second the open `GET /health` accepts, apart from the other methods' limits (Route 53 health checkers send about one a second).",
+  }),
+  apiHealthThrottleBurstLimit: integer({
+    env: "FANOUT_API_HEALTH_THROTTLE_BURST_LIMIT",
+    default: 20,
+    min: 1,
+    max: 5000,
+    description: "Burst of requests the open `GET /health` accepts.",
+  }),
+  manageApiGatewayAccount: flag({
+    env: "FANOUT_MANAGE_API_GATEWAY_ACCOUNT",
+    default: false,
+    description:
+      "Whether each stack sets its home region's API Gateway account settings to a CloudWatch role of its own (one per account and region, shared by every REST API there; the stage's access log needs one); false: set once outside this app (docs/deploy.md).",
+  }),
   alarmEmail: text({
     env: "FANOUT_ALARM_EMAIL",
     default: "",
@@ -243,7 +276,15 @@ export const SETTINGS = keyed({
     min: 60,
     max: RETENTION_RANGE.max,
     description:
-      "Alarm when a drained queue's oldest message is older than this (standby replicas: at 80% of their retention).",
+      "Alarm when a drained queue's oldest message is older than this (standby replicas: see alarmStandbyDrainGraceMinutes).",
+  }),
+  alarmStandbyDrainGraceMinutes: integer({
+    env: "FANOUT_ALARM_STANDBY_DRAIN_GRACE_MINUTES",
+    default: 60,
+    min: 5,
+    max: 1440,
+    description:
+      "Standby replicas: alarm when, once their consumer runs (after a failover), the oldest message stays at 80% of their retention this long, in whole 5-minute periods: the replayed backlog is expiring before it drains.",
   }),
   alarmReplicaEndToEndP99Ms: integer({
     env: "FANOUT_ALARM_REPLICA_END_TO_END_P99_MS",
@@ -259,6 +300,14 @@ export const SETTINGS = keyed({
     min: 1,
     max: 100,
     description: "Alarm when more than this percentage of producer API requests answer 5XX.",
+  }),
+  alarmApi4xxPercent: integer({
+    env: "FANOUT_ALARM_API_4XX_PERCENT",
+    default: 10,
+    min: 1,
+    max: 100,
+    description:
+      "Alarm when more than this percentage of producer API requests answer 4XX (refused signatures, throttling: an attack or a broken producer).",
   }),
   stateBucket: text({
     env: "FANOUT_STATE_BUCKET",

@@ -40,6 +40,7 @@ export const AWS_METRICS = {
       "NumberOfMessagesPublished",
       "NumberOfNotificationsDelivered",
       "NumberOfNotificationsFailed",
+      "NumberOfNotificationsFailedToRedriveToDlq",
     ],
   },
   lambda: {

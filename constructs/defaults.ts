@@ -19,6 +19,14 @@ export const TOPIC_SIGNATURE_VERSION = 2;
  */
 export const QUEUE_SSE_SQS = true;
 
+/**
+ * Largest message every queue accepts, in bytes. With raw delivery off SNS wraps each message in
+ * its JSON envelope, where quotes and backslashes double, so a message near SNS's 256 KiB can
+ * need more. SQS accepts up to 1 MiB since 2025, but hashicorp/aws 5.100.0 (pinned) allows
+ * `max_message_size` only up to 262144: this is the most it can set.
+ */
+export const QUEUE_MAX_MESSAGE_BYTES = 262_144;
+
 /** Default retention of a queue, in seconds: the active queue's (4 days, the SQS default). */
 export const QUEUE_RETENTION_SECONDS = SETTINGS.activeRetentionSeconds.default;
 
@@ -82,6 +90,32 @@ export const API_STAGE_NAME = "v1";
 /** Timeout of the producer API function: API Gateway gives up at 29 s; SNS answers in far less. */
 export const API_TIMEOUT_SECONDS = 10;
 
+/**
+ * What the producer API stage logs of every request, one JSON object per line: who called
+ * (IAM caller and its ARN, source IP), what (method, route, path), and how it ended (status,
+ * latencies, API Gateway's error type such as THROTTLED or MISSING_AUTHENTICATION_TOKEN).
+ * Headers the caller controls (user agent) stay out: a quote in them would break the JSON.
+ */
+export const API_ACCESS_LOG_FORMAT = JSON.stringify({
+  requestId: "$context.requestId",
+  extendedRequestId: "$context.extendedRequestId",
+  requestTimeEpoch: "$context.requestTimeEpoch",
+  sourceIp: "$context.identity.sourceIp",
+  caller: "$context.identity.caller",
+  userArn: "$context.identity.userArn",
+  accountId: "$context.identity.accountId",
+  httpMethod: "$context.httpMethod",
+  resourcePath: "$context.resourcePath",
+  path: "$context.path",
+  protocol: "$context.protocol",
+  status: "$context.status",
+  responseLength: "$context.responseLength",
+  responseLatencyMs: "$context.responseLatency",
+  integrationLatencyMs: "$context.integrationLatency",
+  integrationStatus: "$context.integration.status",
+  errorType: "$context.error.responseType",
+});
+
 /** Waiting period before a destroyed alarm-topic key is deleted, in days (7 is the minimum). */
 export const ALARM_KEY_DELETION_WINDOW_DAYS = 7;
 
@@ -89,5 +123,14 @@ export const ALARM_KEY_DELETION_WINDOW_DAYS = 7;
 export const ALARM_PERIOD_SECONDS = 300;
 export const ALARM_TREAT_MISSING_DATA = "notBreaching";
 
-/** Replicas in active-standby mode alarm when their oldest message reaches this share of retention. */
+/**
+ * Replicas in active-standby mode, once their consumer runs (after a failover), alarm when their
+ * oldest message stays at this share of retention.
+ */
 export const STANDBY_AGE_ALARM_RETENTION_SHARE = 0.8;
+
+/**
+ * Share of a topic's expected deliveries (publishes x subscriptions) missing in a period above
+ * which the fan-out alarm counts the period: leaves room for deliveries that cross a period's end.
+ */
+export const FAN_OUT_MISSING_SHARE = 0.1;

@@ -5,6 +5,7 @@ import { Construct } from "constructs";
 import {
   DEAD_LETTER_RETENTION_SECONDS,
   MAX_RECEIVE_COUNT,
+  QUEUE_MAX_MESSAGE_BYTES,
   QUEUE_RETENTION_SECONDS,
   QUEUE_SSE_SQS,
   VISIBILITY_TIMEOUT_SECONDS,
@@ -67,6 +68,7 @@ export class EncryptedQueue extends Construct {
       provider,
       name: `${props.name}-dlq`,
       messageRetentionSeconds: deadLetterRetention,
+      maxMessageSize: QUEUE_MAX_MESSAGE_BYTES,
       sqsManagedSseEnabled: QUEUE_SSE_SQS,
     });
     new TlsOnlyQueuePolicy(this, "dead-letter-policy", { queue: this.deadLetterQueue });
@@ -75,6 +77,7 @@ export class EncryptedQueue extends Construct {
       provider,
       name: props.name,
       messageRetentionSeconds: retention,
+      maxMessageSize: QUEUE_MAX_MESSAGE_BYTES,
       visibilityTimeoutSeconds: props.visibilityTimeoutSeconds ?? VISIBILITY_TIMEOUT_SECONDS,
       sqsManagedSseEnabled: QUEUE_SSE_SQS,
       redrivePolicy: JSON.stringify({

@@ -5,13 +5,20 @@ import { ApiGatewayMethodSettings } from "@cdktf/provider-aws/lib/api-gateway-me
 import { ApiGatewayResource } from "@cdktf/provider-aws/lib/api-gateway-resource";
 import { ApiGatewayRestApi } from "@cdktf/provider-aws/lib/api-gateway-rest-api";
 import { ApiGatewayStage } from "@cdktf/provider-aws/lib/api-gateway-stage";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { Fn } from "cdktf";
 import { Construct } from "constructs";
 import { producerApiEnvironment } from "../lambdas/producer-api/env";
 import { ROUTES } from "../lambdas/producer-api/routes";
-import { API_STAGE_NAME, API_TIMEOUT_SECONDS } from "./defaults";
+import {
+  API_ACCESS_LOG_FORMAT,
+  API_STAGE_NAME,
+  API_TIMEOUT_SECONDS,
+  LOG_RETENTION_DAYS,
+} from "./defaults";
+import { ApiGatewayCloudWatchRole } from "./api-gateway-account";
 import { NodejsFunction } from "./nodejs-function";
 import { providerOf } from "./providers";
 
@@ -31,11 +38,22 @@ export interface ProducerApiProps {
   readonly throttleRateLimit: number;
   /** Burst of requests allowed on every method of the stage. */
   readonly throttleBurstLimit: number;
+  /** Steady-state requests per second allowed on the open (unauthenticated) routes, apart. */
+  readonly healthThrottleRateLimit: number;
+  /** Burst of requests allowed on the open (unauthenticated) routes, apart. */
+  readonly healthThrottleBurstLimit: number;
   /**
-   * Retention of the function's log group, in days.
+   * Retention of the function's log group and of the stage's access log, in days.
    * @default - 14 days
    */
   readonly logRetentionDays?: number;
+  /**
+   * When given, the API sets its region's API Gateway account settings (one per account and
+   * region) to a role of this name that may write its access log, before the stage that needs
+   * them (`ApiGatewayCloudWatchRole`).
+   * @default - the settings are left alone: set once outside this app (docs/deploy.md)
+   */
+  readonly accountCloudWatchRoleName?: string;
 }
 
 /** The API's routes, from the handler's table: a path part (`messages`), method and authorization. */
@@ -49,7 +67,8 @@ export const PRODUCER_API_ROUTES = Object.entries(ROUTES).map(([path, route]) =>
  * The producers' front door of a fan-out unit: a regional REST API in the topic's region with
  * `POST /messages` (IAM-authorized, publishes to the topic) and `GET /health` (no auth, for
  * Route 53 health checks), both proxied to one function whose role may only publish to this
- * topic. The stage throttles every method.
+ * topic. The stage throttles every method (the open health route has limits of its own) and
+ * logs every request as JSON to a log group of its own.
  */
 export class ProducerApi extends Construct {
   /** The REST API. */
@@ -58,6 +77,8 @@ export class ProducerApi extends Construct {
   public readonly stage: ApiGatewayStage;
   /** The function behind both routes. */
   public readonly function: NodejsFunction;
+  /** The stage's access log: one JSON line per request. */
+  public readonly accessLogGroup: CloudwatchLogGroup;
   /** Base URL of the stage. */
   public readonly url: string;
 
@@ -155,13 +176,31 @@ export class ProducerApi extends Construct {
       lifecycle: { createBeforeDestroy: true },
       dependsOn,
     });
+    // CloudWatch Logs encrypts it at rest, as the functions' log groups.
+    this.accessLogGroup = new CloudwatchLogGroup(this, "access-log-group", {
+      provider,
+      name: `/aws/apigateway/${props.apiName}/${API_STAGE_NAME}/access`,
+      retentionInDays: props.logRetentionDays ?? LOG_RETENTION_DAYS,
+    });
+    const account =
+      props.accountCloudWatchRoleName === undefined
+        ? undefined
+        : new ApiGatewayCloudWatchRole(this, "account", {
+            logGroup: this.accessLogGroup,
+            roleName: props.accountCloudWatchRoleName,
+          }).account;
     this.stage = new ApiGatewayStage(this, "stage", {
       provider,
       restApiId: this.api.id,
       deploymentId: deployment.id,
       stageName: API_STAGE_NAME,
+      accessLogSettings: {
+        destinationArn: this.accessLogGroup.arn,
+        format: API_ACCESS_LOG_FORMAT,
+      },
+      dependsOn: account === undefined ? undefined : [account],
     });
-    new ApiGatewayMethodSettings(this, "throttling", {
+    const throttling = new ApiGatewayMethodSettings(this, "throttling", {
       provider,
       restApiId: this.api.id,
       stageName: this.stage.stageName,
@@ -171,6 +210,22 @@ export class ProducerApi extends Construct {
         throttlingBurstLimit: props.throttleBurstLimit,
       },
     });
+    // An open route has limits of its own, so a flood of unauthenticated requests cannot spend
+    // the budget of the signed ones, nor the function's concurrency they share.
+    for (const route of PRODUCER_API_ROUTES.filter((r) => r.authorization === "NONE")) {
+      new ApiGatewayMethodSettings(this, `${route.path}-throttling`, {
+        provider,
+        restApiId: this.api.id,
+        stageName: this.stage.stageName,
+        methodPath: `${route.path}/${route.method}`,
+        settings: {
+          throttlingRateLimit: props.healthThrottleRateLimit,
+          throttlingBurstLimit: props.healthThrottleBurstLimit,
+        },
+        // Settings of one stage are written one at a time (concurrent writes conflict).
+        dependsOn: [throttling],
+      });
+    }
     this.url = this.stage.invokeUrl;
   }
 }

@@ -52,7 +52,8 @@ export interface QueueConsumerProps {
    */
   readonly maxConcurrency?: number;
   /**
-   * Function timeout, in seconds; the queue's visibility timeout must be at least six times it.
+   * Function timeout, in seconds; the queue's visibility timeout must be at least six times it
+   * plus the batching window.
    * @default - 30 seconds
    */
   readonly timeoutSeconds?: number;
@@ -89,11 +90,15 @@ export class QueueConsumer extends Construct {
     const { queue } = props;
     const provider = providerOf(queue);
     const timeout = props.timeoutSeconds ?? FUNCTION_TIMEOUT_SECONDS;
+    const batchingWindow = props.batchingWindowSeconds ?? CONSUMER_BATCHING_WINDOW_SECONDS;
     // The configured value; the plain getter answers a token that resolves only at apply.
     const visibility = queue.visibilityTimeoutSecondsInput ?? VISIBILITY_TIMEOUT_SECONDS;
-    if (!Token.isUnresolved(visibility) && visibility < VISIBILITY_TIMEOUT_FACTOR * timeout) {
+    // The poller holds received messages while it fills a batch, then the function runs: a
+    // shorter visibility timeout lets healthy messages come back, count receives, reach the DLQ.
+    const needed = VISIBILITY_TIMEOUT_FACTOR * timeout + batchingWindow;
+    if (!Token.isUnresolved(visibility) && visibility < needed) {
       throw new Error(
-        `QueueConsumer ${props.functionName}: queue visibility timeout ${visibility} s is below ${VISIBILITY_TIMEOUT_FACTOR} x function timeout ${timeout} s; allowed: at least ${VISIBILITY_TIMEOUT_FACTOR * timeout} s`,
+        `QueueConsumer ${props.functionName}: queue visibility timeout ${visibility} s is below ${VISIBILITY_TIMEOUT_FACTOR} x function timeout ${timeout} s${batchingWindow > 0 ? ` + batching window ${batchingWindow} s` : ""}; allowed: at least ${needed} s`,
       );
     }
 
@@ -127,8 +132,7 @@ export class QueueConsumer extends Construct {
       functionName: this.function.function.arn,
       enabled: props.enabled ?? true,
       batchSize: props.batchSize ?? CONSUMER_BATCH_SIZE,
-      maximumBatchingWindowInSeconds:
-        props.batchingWindowSeconds ?? CONSUMER_BATCHING_WINDOW_SECONDS,
+      maximumBatchingWindowInSeconds: batchingWindow,
       functionResponseTypes: ["ReportBatchItemFailures"],
       scalingConfig: { maximumConcurrency: props.maxConcurrency ?? CONSUMER_MAX_CONCURRENCY },
       // Lambda checks the role's queue permissions when the mapping is created.

@@ -3,7 +3,7 @@ import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscrip
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { Construct } from "constructs";
 import type { SubscriptionFilter } from "../config/filter-policy";
-import { DEAD_LETTER_RETENTION_SECONDS, QUEUE_SSE_SQS } from "./defaults";
+import { DEAD_LETTER_RETENTION_SECONDS, QUEUE_MAX_MESSAGE_BYTES, QUEUE_SSE_SQS } from "./defaults";
 import { allowTopicToSend } from "./policy";
 import { providerOf } from "./providers";
 import { TlsOnlyQueuePolicy } from "./queue-policy";
@@ -67,6 +67,7 @@ export class QueueSubscription extends Construct {
       name: props.deliveryDeadLetterQueueName,
       messageRetentionSeconds:
         props.deliveryDeadLetterRetentionSeconds ?? DEAD_LETTER_RETENTION_SECONDS,
+      maxMessageSize: QUEUE_MAX_MESSAGE_BYTES,
       sqsManagedSseEnabled: QUEUE_SSE_SQS,
     });
     const deliveryPolicy = new TlsOnlyQueuePolicy(this, "delivery-dead-letter-policy", {

@@ -61,6 +61,8 @@ export const COVERAGE: Readonly<Record<string, Kind>> = {
   aws_lambda_event_source_mapping: "event source mapping",
   aws_iam_role: "iam role",
   aws_iam_role_policy: "iam role",
+  // The region's API Gateway account settings only name a role; destroy resets them.
+  aws_api_gateway_account: "iam role",
   aws_cloudwatch_log_group: "log group",
   aws_cloudwatch_metric_alarm: "cloudwatch alarm",
   aws_cloudwatch_dashboard: "cloudwatch dashboard",

@@ -1,6 +1,11 @@
 import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import { BackendConfig, FanoutConfig, UnitConfig } from "../config/config";
+import {
+  apiGatewayCloudWatchRoleName,
+  BackendConfig,
+  FanoutConfig,
+  UnitConfig,
+} from "../config/config";
 import { FanoutAlarms } from "../constructs/fanout-alarms";
 import { FanoutTopic } from "../constructs/fanout-topic";
 import { LatencyDashboard } from "../constructs/latency-dashboard";
@@ -76,7 +81,13 @@ export class FanoutStack extends TerraformStack {
       stack,
       throttleRateLimit: config.api.throttleRateLimit,
       throttleBurstLimit: config.api.throttleBurstLimit,
+      healthThrottleRateLimit: config.api.healthThrottleRateLimit,
+      healthThrottleBurstLimit: config.api.healthThrottleBurstLimit,
       logRetentionDays: config.logRetentionDays,
+      // The home region's API Gateway account settings, when this app owns them.
+      accountCloudWatchRoleName: config.api.manageAccount
+        ? apiGatewayCloudWatchRoleName(names)
+        : undefined,
     });
     const unitParts = { topic, queues: this.queues, api: this.api, providers, homeRegion };
     this.dashboard = new LatencyDashboard(this, "dashboard", {

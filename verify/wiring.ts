@@ -49,12 +49,12 @@ export const SAME_REGION_AS: Readonly<Record<string, readonly string[]>> = {
   aws_lambda_event_source_mapping: ["event_source_arn", "function_name"],
   aws_sqs_queue: ["redrive_policy?"],
   aws_lambda_function: ["logging_config"],
-  aws_cloudwatch_log_group: [], // placed by the function that logs to it (its logging_config)
+  aws_cloudwatch_log_group: [], // placed by the function or stage that logs to it
   aws_api_gateway_resource: ["rest_api_id"],
   aws_api_gateway_method: ["rest_api_id"],
   aws_api_gateway_integration: ["rest_api_id", "uri"],
   aws_api_gateway_deployment: ["rest_api_id"],
-  aws_api_gateway_stage: ["rest_api_id"],
+  aws_api_gateway_stage: ["rest_api_id", "access_log_settings?"],
   aws_api_gateway_method_settings: ["rest_api_id"],
   aws_lambda_permission: ["function_name", "source_arn"],
   aws_cloudwatch_metric_alarm: ["alarm_actions", "ok_actions", "dimensions?"],
@@ -65,6 +65,7 @@ export const SAME_REGION_AS: Readonly<Record<string, readonly string[]>> = {
 /** Resource types that live in the home region, by design. */
 export const HOME_TYPES: readonly string[] = [
   "aws_api_gateway_rest_api",
+  "aws_api_gateway_account",
   "aws_cloudwatch_dashboard",
 ];
 

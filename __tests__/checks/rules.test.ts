@@ -274,7 +274,8 @@ describe("lambda-log-group", () => {
 
   it("flags a function whose log group is named otherwise", () => {
     const v = broken(({ resource }) => {
-      pick(resource, "aws_cloudwatch_log_group", "producer-api")[1].name = "/aws/lambda/other";
+      pick(resource, "aws_cloudwatch_log_group", "producer-api_function")[1].name =
+        "/aws/lambda/other";
     });
     expectOnly(v, "lambda-log-group", /^aws_lambda_function\.producer-api/, /has 0 log groups/);
   });

@@ -4,7 +4,11 @@ import { Testing, TerraformStack } from "cdktf";
 import { QueueConsumer } from "../../constructs/queue-consumer";
 
 describe("QueueConsumer", () => {
-  function consumerWith(visibilityTimeoutSeconds: number | undefined, timeoutSeconds: number) {
+  function consumerWith(
+    visibilityTimeoutSeconds: number | undefined,
+    timeoutSeconds: number,
+    batchingWindowSeconds?: number,
+  ) {
     const stack = new TerraformStack(Testing.app(), "test");
     const provider = new AwsProvider(stack, "aws", { region: "us-east-1", alias: "us-east-1" });
     const queue = new SqsQueue(stack, "queue", { provider, name: "q", visibilityTimeoutSeconds });
@@ -16,6 +20,7 @@ describe("QueueConsumer", () => {
         stack: "test",
         role: "active",
         timeoutSeconds,
+        batchingWindowSeconds,
       });
   }
 
@@ -31,5 +36,13 @@ describe("QueueConsumer", () => {
 
   it("accepts exactly six function timeouts", () => {
     expect(consumerWith(60, 10)).not.toThrow();
+  });
+
+  it("throws when the visibility timeout does not also cover the batching window", () => {
+    // The poller holds received messages for the window, then the function runs.
+    expect(consumerWith(180, 30, 300)).toThrow(
+      "QueueConsumer q-consumer: queue visibility timeout 180 s is below 6 x function timeout 30 s + batching window 300 s; allowed: at least 480 s",
+    );
+    expect(consumerWith(480, 30, 300)).not.toThrow();
   });
 });

@@ -6,10 +6,15 @@ import {
   resourceWhere,
   statementsOf,
   synthAll,
+  TerraformJson,
 } from "../support/synth";
 
 const config = defaultConfig();
 const stacks = synthAll(config);
+
+// The method settings of the stage for one method path ("*/*": the stage's default).
+const methodSettings = (json: TerraformJson, methodPath: string) =>
+  resourceWhere(json, "aws_api_gateway_method_settings", "method_path", methodPath);
 
 describe.each(config.units.map((u) => [u.stack, u] as const))(
   "producer API of %s",
@@ -90,11 +95,26 @@ describe.each(config.units.map((u) => [u.stack, u] as const))(
     });
 
     it("throttles every method of the stage with the configured limits", () => {
-      const [, settings] = resources(json, "aws_api_gateway_method_settings")[0];
+      const [, settings] = methodSettings(json, "*/*");
       expect(settings).toMatchObject({
         method_path: "*/*",
         settings: { throttling_rate_limit: 100, throttling_burst_limit: 200 },
       });
+    });
+
+    it("gives the open GET /health limits of its own, written after the stage's", () => {
+      const [stageId] = resources(json, "aws_api_gateway_stage")[0];
+      const [defaultsId] = methodSettings(json, "*/*");
+      const [, health] = methodSettings(json, "health/GET");
+      expect(health).toMatchObject({
+        provider: home,
+        rest_api_id: restApiId,
+        stage_name: ref("aws_api_gateway_stage", stageId, "stage_name"),
+        settings: { throttling_rate_limit: 10, throttling_burst_limit: 20 },
+        depends_on: [`aws_api_gateway_method_settings.${defaultsId}`],
+      });
+      // Only the open route: the signed one keeps the stage's limits.
+      expect(resources(json, "aws_api_gateway_method_settings")).toHaveLength(2);
     });
 
     it("redeploys when the API definition changes", () => {
@@ -161,6 +181,23 @@ it("takes throttling limits from the configuration", () => {
   const { json } = synthAll(
     defaultConfig({ FANOUT_API_THROTTLE_RATE_LIMIT: "7", FANOUT_API_THROTTLE_BURST_LIMIT: "9" }),
   ).primary;
-  const [, settings] = resources(json, "aws_api_gateway_method_settings")[0];
+  const [, settings] = methodSettings(json, "*/*");
   expect(settings.settings).toEqual({ throttling_rate_limit: 7, throttling_burst_limit: 9 });
+});
+
+it("takes the health route's throttling limits from the configuration", () => {
+  const { json } = synthAll(
+    defaultConfig({
+      FANOUT_API_HEALTH_THROTTLE_RATE_LIMIT: "3",
+      FANOUT_API_HEALTH_THROTTLE_BURST_LIMIT: "4",
+    }),
+  ).primary;
+  expect(methodSettings(json, "health/GET")[1].settings).toEqual({
+    throttling_rate_limit: 3,
+    throttling_burst_limit: 4,
+  });
+  expect(methodSettings(json, "*/*")[1].settings).toEqual({
+    throttling_rate_limit: 100,
+    throttling_burst_limit: 200,
+  });
 });

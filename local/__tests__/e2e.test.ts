@@ -21,12 +21,18 @@ import { LOCAL_CREDENTIALS } from "../deployment";
 import { uncoveredTypes } from "../inventory";
 import { down, localDeploymentUnavailable, redeploy, up, type LocalDeployment } from "../lifecycle";
 import type { DeliveryRecord } from "../runtime/types";
+import { recordSkip } from "../../__tests__/support/skips";
+import { offlinePlanBlocker } from "../../verify/offline-plan";
 
-const unavailable = localDeploymentUnavailable();
+// What the deployment needs: moto and Flask for the emulator, Terraform and the pinned provider.
+const providerBlocker = offlinePlanBlocker();
+const unavailable = localDeploymentUnavailable() ?? providerBlocker?.reason;
 if (unavailable !== undefined && process.env.FANOUT_REQUIRE_LOCAL === "1") {
   throw new Error(`FANOUT_REQUIRE_LOCAL=1 but the local deployment cannot run: ${unavailable}`);
 }
-if (unavailable !== undefined) {
+if (unavailable !== undefined && providerBlocker !== undefined) {
+  recordSkip({ suite: "LOCAL END-TO-END", ...providerBlocker });
+} else if (unavailable !== undefined) {
   console.log(`local end-to-end tests skipped: ${unavailable}`);
 }
 const describeLocal = unavailable === undefined ? describe : describe.skip;
@@ -39,7 +45,9 @@ const stateDir = unavailable === undefined ? mkdtempSync(join(tmpdir(), "fanout-
 const env: NodeJS.ProcessEnv = {
   ...process.env,
   FANOUT_CONSUMER_TIMEOUT_SECONDS: "1",
+  // Below AWS's minimum of 5 for Lambda consumers, to keep redrive fast: acknowledged.
   FANOUT_MAX_RECEIVE_COUNT: "2",
+  FANOUT_ALLOW_LOW_MAX_RECEIVE_COUNT: "true",
 };
 const quiet = (): void => undefined;
 
