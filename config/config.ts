@@ -13,6 +13,7 @@ import {
 } from "./environment";
 import type { SubscriptionFilters } from "./filter-policy";
 import { allNames, nameProblem, unitNames, UnitNames } from "./names";
+import { crossRegionDeliveryProblem } from "./opt-in-regions";
 import { partitionOf } from "./regions";
 import {
   ConfigError,
@@ -228,6 +229,19 @@ export function loadConfig(sources: ConfigSources = {}): FanoutConfig {
       `is in partition ${partitionOf(s.stateRegion)}, the stacks' regions in ${partition}`,
       `a region of partition ${partition}, or "" for the first stack's region`,
     );
+  }
+  for (const [stack, home] of s.stacks) {
+    for (const region of regions) {
+      const why = crossRegionDeliveryProblem(home, region);
+      if (why) {
+        problem(
+          "stacks",
+          Object.fromEntries(s.stacks),
+          `puts stack "${stack}" in ${home}, whose topic would feed a replica in ${region}, but ${why}`,
+          "at most one opt-in region among the stacks' regions (config/opt-in-regions.ts)",
+        );
+      }
+    }
   }
   for (const key of Object.keys(s.subscriptionFilterPolicies)) {
     if (REGION_PATTERN.test(key) && !regions.includes(key)) {

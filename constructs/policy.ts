@@ -4,6 +4,7 @@ import {
 } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { Construct } from "constructs";
+import { snsPrincipalsFor } from "../config/opt-in-regions";
 
 /**
  * A statement that denies `actions` on `resources` to everyone who does not call over TLS.
@@ -23,16 +24,19 @@ export function denyInsecureTransport(
 }
 
 /**
- * A statement that lets the SNS topic `topicArn`, and no other, send to the queue `queueArn`.
+ * A statement that lets the SNS topic `topicArn`, and no other, send to the queue `queueArn`,
+ * as the service principals SNS delivers with between the two regions (`snsPrincipalsFor`:
+ * `sns.amazonaws.com`, or a regional one where an opt-in region is involved).
  */
 export function allowTopicToSend(
   queueArn: string,
   topicArn: string,
+  regions: { readonly topic: string; readonly queue: string },
 ): DataAwsIamPolicyDocumentStatement {
   return {
     sid: "AllowTopicSendMessage",
     effect: "Allow",
-    principals: [{ type: "Service", identifiers: ["sns.amazonaws.com"] }],
+    principals: [{ type: "Service", identifiers: snsPrincipalsFor(regions.topic, regions.queue) }],
     actions: ["sqs:SendMessage"],
     resources: [queueArn],
     condition: [{ test: "ArnEquals", variable: "aws:SourceArn", values: [topicArn] }],

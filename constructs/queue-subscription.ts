@@ -5,7 +5,7 @@ import { Construct } from "constructs";
 import type { SubscriptionFilter } from "../config/filter-policy";
 import { DEAD_LETTER_RETENTION_SECONDS, QUEUE_MAX_MESSAGE_BYTES, QUEUE_SSE_SQS } from "./defaults";
 import { allowTopicToSend } from "./policy";
-import { providerOf } from "./providers";
+import { providerOf, regionOf } from "./providers";
 import { TlsOnlyQueuePolicy } from "./queue-policy";
 
 export interface QueueSubscriptionProps {
@@ -40,7 +40,8 @@ export interface QueueSubscriptionProps {
  * - the subscription, created with the **topic's** provider (AWS rejects a cross-region
  *   subscription created in the queue's region), raw delivery off by default so consumers see
  *   the SNS envelope and its `Timestamp`, and the filter policy, when there is one;
- * - the queue's policy: `sqs:SendMessage` for `sns.amazonaws.com` only with `aws:SourceArn`
+ * - the queue's policy: `sqs:SendMessage` for SNS (`sns.amazonaws.com`, or the regional
+ *   principal an opt-in region needs: `config/opt-in-regions.ts`) only with `aws:SourceArn`
  *   equal to this topic, and TLS only;
  * - a dead-letter queue for deliveries SNS gives up on (SNS requires it in the topic's
  *   region), with the same kind of policy.
@@ -59,6 +60,7 @@ export class QueueSubscription extends Construct {
     super(scope, id);
     const { topic, queue } = props;
     const topicProvider = providerOf(topic);
+    const topicRegion = regionOf(topic);
     this.filter = props.filter;
     this.rawMessageDelivery = props.rawMessageDelivery ?? false;
 
@@ -72,11 +74,18 @@ export class QueueSubscription extends Construct {
     });
     const deliveryPolicy = new TlsOnlyQueuePolicy(this, "delivery-dead-letter-policy", {
       queue: this.deliveryDeadLetterQueue,
-      allow: [allowTopicToSend(this.deliveryDeadLetterQueue.arn, topic.arn)],
+      allow: [
+        allowTopicToSend(this.deliveryDeadLetterQueue.arn, topic.arn, {
+          topic: topicRegion,
+          queue: topicRegion,
+        }),
+      ],
     });
     const queuePolicy = new TlsOnlyQueuePolicy(this, "queue-policy", {
       queue,
-      allow: [allowTopicToSend(queue.arn, topic.arn)],
+      allow: [
+        allowTopicToSend(queue.arn, topic.arn, { topic: topicRegion, queue: regionOf(queue) }),
+      ],
     });
 
     this.subscription = new SnsTopicSubscription(this, "subscription", {

@@ -2,6 +2,7 @@
  * SQS rules: every queue encrypted, with a dead-letter queue unless it is one, TLS-only, open
  * to exactly the topics that feed it, and a dead-letter queue only to its named source queues.
  */
+import { snsPrincipalsFor } from "../../config/opt-in-regions";
 import { StackIndex } from "../../inspect/stack-index";
 import { sourceStatements } from "../../inspect/statements";
 import { Block, soleReference } from "../../inspect/terraform-json";
@@ -96,6 +97,11 @@ export function sqsPolicyFeedingTopic(stack: StackIndex): Found[] {
     if (policies.length === 0 && want.size > 0) {
       out.push(found(q, `is fed by ${[...want].join(", ")} but has no policy letting it send`));
     }
+    // SNS sends as sns.amazonaws.com, or as a regional principal where an opt-in region is
+    // involved: exactly the principals the constructs allow for this pair of regions.
+    const senders = snsPrincipalsFor(stack.homeRegion(), stack.regionOf(q) ?? "")
+      .sort()
+      .join();
     for (const { at, source } of policies) {
       const allowed = new Set<string>();
       for (const s of sourceStatements(source).filter((x) => x.effect === "Allow")) {
@@ -106,7 +112,7 @@ export function sqsPolicyFeedingTopic(stack: StackIndex): Found[] {
         const shapeOk =
           s.principals.length === 1 &&
           s.principals[0].type === "Service" &&
-          s.principals[0].identifiers.join() === "sns.amazonaws.com" &&
+          [...s.principals[0].identifiers].sort().join() === senders &&
           s.actions.join() === "sqs:SendMessage" &&
           s.resources.length === 1 &&
           stack.target(s.resources[0], ["arn"])?.address === q.address &&
@@ -116,7 +122,7 @@ export function sqsPolicyFeedingTopic(stack: StackIndex): Found[] {
           out.push(
             found(
               at,
-              `${s.sid ?? "an Allow statement"} grants more than sqs:SendMessage to sns.amazonaws.com on ${q.address} by aws:SourceArn`,
+              `${s.sid ?? "an Allow statement"} grants more than sqs:SendMessage to ${senders} on ${q.address} by aws:SourceArn`,
             ),
           );
           continue;
