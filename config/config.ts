@@ -48,6 +48,8 @@ export interface FanoutConfig {
   readonly units: readonly UnitConfig[];
   readonly consumer: {
     readonly mode: ConsumerMode;
+    /** Whether consumers skip messages the unit's idempotency store marks as processed. */
+    readonly idempotencyStore: boolean;
     readonly batchSize: number;
     readonly batchingWindowSeconds: number;
     readonly maxConcurrency: number;
@@ -146,6 +148,14 @@ export function loadConfig(sources: ConfigSources = {}): FanoutConfig {
       "at most 10 with a batching window of 0",
     );
   }
+  if (s.idempotencyStore && s.consumerMode !== "active-standby") {
+    problem(
+      "idempotencyStore",
+      s.idempotencyStore,
+      `needs consumerMode "active-standby", not ${JSON.stringify(s.consumerMode)} (there every region measures its own copy of each message on purpose)`,
+      `false with consumerMode ${JSON.stringify(s.consumerMode)}`,
+    );
+  }
   for (const key of ["activeRetentionSeconds", "replicaRetentionSeconds"] as const) {
     if (s[key] >= s.deadLetterRetentionSeconds) {
       problem(
@@ -181,6 +191,7 @@ export function loadConfig(sources: ConfigSources = {}): FanoutConfig {
     units,
     consumer: {
       mode: s.consumerMode,
+      idempotencyStore: s.idempotencyStore,
       batchSize: s.batchSize,
       batchingWindowSeconds: s.batchingWindowSeconds,
       maxConcurrency: s.maxConcurrency,
