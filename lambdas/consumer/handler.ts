@@ -4,6 +4,7 @@ import { Metrics } from "@aws-lambda-powertools/metrics";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import {
   BATCH_METRICS,
+  DUPLICATES_SKIPPED_METRIC,
   FAILED_RECORDS_METRIC,
   LATENCY_METRICS,
   METRIC_NAMESPACE,
@@ -13,6 +14,7 @@ import {
   type MetricDefinition,
 } from "../shared/metrics";
 import { loadConsumerConfig, type ConsumerConfig } from "./config";
+import { processOnce, snsMessageId, type ProcessOnce } from "./idempotency";
 import { computeLegs, parseRecord, type LatencyLegs, type Rejection } from "./latency";
 
 /** The consumer's Lambda handler, narrowed to what it really takes and returns. */
@@ -31,10 +33,15 @@ export interface ConsumerDeps {
    * @default - `Date.now`
    */
   readonly clock?: () => number;
+  /**
+   * The unit's idempotency store: SNS messages already processed in any region are skipped.
+   * @default - none; every record is processed
+   */
+  readonly once?: ProcessOnce;
 }
 
 /** A consumer wired from its environment. */
-export interface Consumer extends Required<ConsumerDeps> {
+export interface Consumer extends Required<Omit<ConsumerDeps, "once">>, Pick<ConsumerDeps, "once"> {
   /** The Lambda handler. */
   readonly handler: ConsumerHandler;
 }
@@ -55,6 +62,8 @@ export class RecordRejectedError extends Error {
 interface Tally {
   readonly legs: LatencyLegs[];
   readonly failures: Map<FailureReason, number>;
+  /** Records skipped as processed before; `undefined` without an idempotency store. */
+  duplicates?: number;
 }
 
 // The contract's unit and resolution literals are Powertools' own: a mismatch fails to compile.
@@ -82,6 +91,7 @@ function emitTally(metrics: Metrics, tally: Tally, batchSize: number): void {
   emit(metrics, BATCH_METRICS.Processed, tally.legs.length);
   emit(metrics, BATCH_METRICS.Failed, failed);
   emit(metrics, BATCH_METRICS.NegativeLatencies, negatives);
+  if (tally.duplicates !== undefined) emit(metrics, DUPLICATES_SKIPPED_METRIC, tally.duplicates);
 }
 
 /**
@@ -90,13 +100,16 @@ function emitTally(metrics: Metrics, tally: Tally, batchSize: number): void {
  * the invocation's metrics before returning. Records are never retried in-process.
  */
 export function createHandler(deps: ConsumerDeps): ConsumerHandler {
-  const { config, logger, metrics } = deps;
+  const { config, logger, metrics, once } = deps;
   const clock = deps.clock ?? Date.now;
 
   return async (event, context) => {
     const startedAt = clock();
-    if (context !== undefined) logger.addContext(context);
-    const tally: Tally = { legs: [], failures: new Map() };
+    if (context !== undefined) {
+      logger.addContext(context);
+      once?.registerContext(context);
+    }
+    const tally: Tally = { legs: [], failures: new Map(), duplicates: once && 0 };
 
     const fail = (record: SQSRecord, rejection: Rejection, error?: unknown): never => {
       tally.failures.set(rejection.reason, (tally.failures.get(rejection.reason) ?? 0) + 1);
@@ -109,7 +122,7 @@ export function createHandler(deps: ConsumerDeps): ConsumerHandler {
       throw new RecordRejectedError(rejection);
     };
 
-    const recordHandler = (record: SQSRecord): void => {
+    const recordHandler = async (record: SQSRecord): Promise<void> => {
       let parsed;
       try {
         parsed = parseRecord(record, { startedAt, maxClockSkewMs: config.maxClockSkewMs });
@@ -117,8 +130,30 @@ export function createHandler(deps: ConsumerDeps): ConsumerHandler {
         fail(record, { reason: "Unexpected", detail: (error as Error).message }, error);
         return;
       }
-      if (!parsed.ok) fail(record, parsed.rejection);
-      else tally.legs.push(computeLegs(parsed.times, startedAt));
+      if (!parsed.ok) {
+        fail(record, parsed.rejection);
+        return;
+      }
+      const { times } = parsed;
+      const measure = () => void tally.legs.push(computeLegs(times, startedAt));
+      // Only SNS deliveries have copies in other regions; bad records never reach the store.
+      const key = once && times.path === "sns" ? snsMessageId(record) : undefined;
+      if (once === undefined || key === undefined) return measure();
+      let outcome;
+      try {
+        outcome = await once.run(key, measure);
+      } catch (error) {
+        const detail = `idempotency store: ${(error as Error).message}`;
+        fail(record, { reason: "Unexpected", detail }, error);
+        return;
+      }
+      if (outcome === "duplicate") {
+        tally.duplicates = (tally.duplicates ?? 0) + 1;
+        logger.info("Record skipped: processed before", {
+          messageId: record.messageId,
+          snsMessageId: key,
+        });
+      }
     };
 
     const processor = new BatchProcessor(EventType.SQS, { logger });
@@ -164,6 +199,9 @@ export function createConsumer(
     defaultDimensions: { ...config.dimensions },
   });
   const clock = options.clock ?? Date.now;
-  const handler = createHandler({ config, logger, metrics, clock });
-  return { config, logger, metrics, clock, handler };
+  // Every consumer of the unit keys by the unit name, so the regions see each other's marks.
+  const once =
+    config.idempotency && processOnce({ ...config.idempotency, keyPrefix: config.unitName });
+  const handler = createHandler({ config, logger, metrics, clock, once });
+  return { config, logger, metrics, clock, handler, once };
 }

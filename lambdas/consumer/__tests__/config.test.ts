@@ -19,6 +19,20 @@ describe("loadConsumerConfig", () => {
     });
   });
 
+  it("reads the idempotency store consumerEnvironment writes, and none when it writes none", () => {
+    const env = consumerEnvironment({
+      unitName: "fanout-primary",
+      stack: "primary",
+      role: "replica",
+      idempotency: { tableName: "fanout-primary-idempotency", expiresAfterSeconds: 1_296_000 },
+    });
+    expect(loadConsumerConfig(env).idempotency).toStrictEqual({
+      tableName: "fanout-primary-idempotency",
+      expiresAfterSeconds: 1_296_000,
+    });
+    expect(loadConsumerConfig(REPLICA_ENV)).not.toHaveProperty("idempotency");
+  });
+
   it("defaults the clock-skew tolerance to one minute", () => {
     expect(loadConsumerConfig(REPLICA_ENV).maxClockSkewMs).toBe(60_000);
   });
@@ -44,6 +58,18 @@ describe("loadConsumerConfig", () => {
     ],
     [{ FANOUT_MAX_CLOCK_SKEW_MS: "1e3" }, /FANOUT_MAX_CLOCK_SKEW_MS "1e3"/],
     [{ POWERTOOLS_SERVICE_NAME: "fanout primary" }, /^Invalid POWERTOOLS_SERVICE_NAME: /],
+    [
+      { FANOUT_IDEMPOTENCY_EXPIRES_AFTER_SECONDS: "60" },
+      "Missing environment variable FANOUT_IDEMPOTENCY_TABLE: FANOUT_IDEMPOTENCY_EXPIRES_AFTER_SECONDS is set",
+    ],
+    [
+      { FANOUT_IDEMPOTENCY_TABLE: "t" },
+      'Invalid FANOUT_IDEMPOTENCY_EXPIRES_AFTER_SECONDS "": expected a positive integer of seconds',
+    ],
+    [
+      { FANOUT_IDEMPOTENCY_TABLE: "t", FANOUT_IDEMPOTENCY_EXPIRES_AFTER_SECONDS: "0" },
+      /FANOUT_IDEMPOTENCY_EXPIRES_AFTER_SECONDS "0"/,
+    ],
   ])("throws when the environment has %p", (override, message) => {
     expect(() => loadConsumerConfig({ ...REPLICA_ENV, ...override })).toThrow(message);
   });

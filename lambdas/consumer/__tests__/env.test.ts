@@ -28,6 +28,29 @@ describe("consumerEnvironment", () => {
     expect(() => consumerEnvironment({ ...props, maxClockSkewMs: 1.5 })).toThrow(/1\.5/);
   });
 
+  it("names the idempotency table and its expiry when the unit has a store", () => {
+    const env = consumerEnvironment({
+      unitName: "fanout-primary",
+      stack: "primary",
+      role: "replica",
+      idempotency: { tableName: "fanout-primary-idempotency", expiresAfterSeconds: 86_400 },
+    });
+    expect(env).toMatchObject({
+      FANOUT_IDEMPOTENCY_TABLE: "fanout-primary-idempotency",
+      FANOUT_IDEMPOTENCY_EXPIRES_AFTER_SECONDS: "86400",
+    });
+  });
+
+  it("throws when the idempotency table has no name or a non-positive expiry", () => {
+    const props = { unitName: "fanout-primary", stack: "primary", role: "active" } as const;
+    expect(() =>
+      consumerEnvironment({ ...props, idempotency: { tableName: "", expiresAfterSeconds: 60 } }),
+    ).toThrow('Invalid idempotency table name "": expected a non-empty string');
+    expect(() =>
+      consumerEnvironment({ ...props, idempotency: { tableName: "t", expiresAfterSeconds: 0 } }),
+    ).toThrow("Invalid idempotency expiresAfterSeconds 0: expected a positive integer of seconds");
+  });
+
   it("throws when the stack is empty", () => {
     expect(() =>
       consumerEnvironment({ unitName: "fanout-primary", stack: "", role: "active" }),
