@@ -14,8 +14,15 @@ import {
   type MetricDefinition,
 } from "../shared/metrics";
 import { loadConsumerConfig, type ConsumerConfig } from "./config";
-import { processOnce, snsMessageId, type ProcessOnce } from "./idempotency";
-import { computeLegs, parseRecord, type LatencyLegs, type Rejection } from "./latency";
+import { CONSUMER_ENV } from "./env";
+import type { ProcessOnce, ProcessOnceOptions } from "./idempotency";
+import {
+  computeLegs,
+  parseRecord,
+  snsMessageId,
+  type LatencyLegs,
+  type Rejection,
+} from "./latency";
 
 /** The consumer's Lambda handler, narrowed to what it really takes and returns. */
 export type ConsumerHandler = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
@@ -176,13 +183,20 @@ export interface CreateConsumerOptions {
    * @default - `Date.now`
    */
   readonly clock?: () => number;
+  /**
+   * Builds the idempotency store the environment names. Only the entry that deploys with the
+   * store passes it (`idempotent.ts`), so the plain entry's package holds no DynamoDB code.
+   * @default - none; an environment naming a store is refused
+   */
+  readonly processOnce?: (options: ProcessOnceOptions) => ProcessOnce;
 }
 
 /**
  * Wires a consumer from environment variables: config, Powertools logger and metrics (namespace
  * and dimensions from the metric contract), handler.
  *
- * @throws Error when the environment is invalid (see `loadConsumerConfig`)
+ * @throws Error when the environment is invalid (see `loadConsumerConfig`), or names an
+ *   idempotency store without `options.processOnce`
  */
 export function createConsumer(
   env: NodeJS.ProcessEnv,
@@ -199,9 +213,15 @@ export function createConsumer(
     defaultDimensions: { ...config.dimensions },
   });
   const clock = options.clock ?? Date.now;
+  if (config.idempotency !== undefined && options.processOnce === undefined) {
+    throw new Error(
+      `Invalid ${CONSUMER_ENV.idempotencyTable} ${JSON.stringify(config.idempotency.tableName)}: this package has no idempotency store; deploy lambdas/consumer/idempotent.ts`,
+    );
+  }
   // Every consumer of the unit keys by the unit name, so the regions see each other's marks.
   const once =
-    config.idempotency && processOnce({ ...config.idempotency, keyPrefix: config.unitName });
+    config.idempotency &&
+    options.processOnce?.({ ...config.idempotency, keyPrefix: config.unitName });
   const handler = createHandler({ config, logger, metrics, clock, once });
   return { config, logger, metrics, clock, handler, once };
 }

@@ -11,9 +11,8 @@
 import { IdempotencyConfig, makeIdempotent } from "@aws-lambda-powertools/idempotency";
 import { DynamoDBPersistenceLayer } from "@aws-lambda-powertools/idempotency/dynamodb";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import type { Context, SQSRecord } from "aws-lambda";
+import type { Context } from "aws-lambda";
 import type { IdempotencyStoreSettings } from "./env";
-import { isSnsEnvelope, tryParseJson } from "./latency";
 
 /** What became of one message: its work ran now, or it had completed before. */
 export type OnceOutcome = "processed" | "duplicate";
@@ -71,15 +70,4 @@ export function processOnce(options: ProcessOnceOptions): ProcessOnce {
     { persistenceStore, config, keyPrefix: options.keyPrefix, dataIndexArgument: 0 },
   );
   return { registerContext: (context) => config.registerLambdaContext(context), run };
-}
-
-/**
- * The SNS `MessageId` of a record whose body is an SNS envelope: the key of the message in every
- * region. `undefined` for a message sent straight to one queue, which has no copy elsewhere.
- */
-export function snsMessageId(record: Pick<SQSRecord, "body">): string | undefined {
-  const body = tryParseJson(record.body);
-  if (body === undefined || !isSnsEnvelope(body.value)) return undefined;
-  const id = body.value.MessageId;
-  return typeof id === "string" && id !== "" ? id : undefined;
 }

@@ -18,8 +18,9 @@ import { mockClient } from "aws-sdk-client-mock";
 import { DUPLICATES_SKIPPED_METRIC } from "../../shared/metrics";
 import { consumerEnvironment } from "../env";
 import { createConsumer } from "../handler";
-import { snsMessageId } from "../idempotency";
+import { processOnce } from "../idempotency";
 import * as latency from "../latency";
+import { snsMessageId } from "../latency";
 import { REPLICA_ENV, STARTED_AT, captureStdout, snsBody, sqsEvent, sqsRecord } from "./factories";
 
 const TABLE = "fanout-primary-idempotency";
@@ -42,8 +43,11 @@ function storeEnv(role: "active" | "replica", functionName: string): NodeJS.Proc
 }
 
 const replica = () =>
-  createConsumer(storeEnv("replica", "fanout-primary-replica-us-west-2-consumer"));
-const active = () => createConsumer(storeEnv("active", "fanout-primary-active-consumer"));
+  createConsumer(storeEnv("replica", "fanout-primary-replica-us-west-2-consumer"), {
+    processOnce,
+  });
+const active = () =>
+  createConsumer(storeEnv("active", "fanout-primary-active-consumer"), { processOnce });
 
 /** A Lambda context with `remainingMs` left. */
 function lambdaContext(remainingMs = 10_000): Context {
@@ -221,6 +225,14 @@ describe("a consumer without the store", () => {
     expect(blob).toMatchObject({ Processed: 1 });
     expect(blob).not.toHaveProperty(DUPLICATES_SKIPPED_METRIC.name);
     expect(dynamodb.calls()).toHaveLength(0);
+  });
+});
+
+describe("the plain entry's wiring", () => {
+  it("refuses an environment naming a store when given no way to build one", () => {
+    expect(() => createConsumer(storeEnv("active", "f"))).toThrow(
+      'Invalid FANOUT_IDEMPOTENCY_TABLE "fanout-primary-idempotency": this package has no idempotency store; deploy lambdas/consumer/idempotent.ts',
+    );
   });
 });
 
