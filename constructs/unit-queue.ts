@@ -4,6 +4,7 @@ import { Construct } from "constructs";
 import type { FanoutConfig } from "../config/config";
 import type { QueueNames, QueueRole } from "../config/names";
 import { EncryptedQueue } from "./encrypted-queue";
+import type { IdempotencyTable } from "./idempotency-table";
 import { NodejsFunction } from "./nodejs-function";
 import { RegionalProviders } from "./providers";
 import { QueueConsumer } from "./queue-consumer";
@@ -29,6 +30,11 @@ export interface UnitQueueProps {
    * @default - 14 days
    */
   readonly logRetentionDays?: number;
+  /**
+   * The unit's idempotency store, which the consumer checks before measuring a message.
+   * @default - none; every record is processed
+   */
+  readonly idempotencyTable?: IdempotencyTable;
 }
 
 /**
@@ -55,6 +61,8 @@ export class UnitQueue extends Construct {
   public readonly drained: boolean;
   /** How long the queue keeps a message, in seconds. */
   public readonly retentionSeconds: number;
+  /** True when the consumer skips messages the unit's idempotency store marks as processed. */
+  public readonly deduplicated: boolean;
 
   /** `id` is the queue's id in its unit, `names.id` (`active`, `replica-<region>`). */
   constructor(scope: Construct, id: string, props: UnitQueueProps) {
@@ -67,6 +75,7 @@ export class UnitQueue extends Construct {
       names.role === "active" ? queues.activeRetentionSeconds : queues.replicaRetentionSeconds;
     // In active-standby mode replicas keep their messages until an operator fails over.
     this.drained = !(consumer.mode === "active-standby" && names.role === "replica");
+    this.deduplicated = props.idempotencyTable !== undefined;
 
     const queue = new EncryptedQueue(this, "queue", {
       provider: props.providers.forRegion(names.region),
@@ -100,6 +109,7 @@ export class UnitQueue extends Construct {
       timeoutSeconds: consumer.timeoutSeconds,
       memoryMb: consumer.memoryMb,
       logRetentionDays: props.logRetentionDays,
+      idempotencyTable: props.idempotencyTable,
     }).function;
   }
 }
