@@ -586,7 +586,8 @@ describe("explicit-provider", () => {
 
 describe("every rule", () => {
   it("has a test above that makes it fire", () => {
-    // Keep this list equal to the describe blocks of this file.
+    // Keep this list equal to the describe blocks of this file and of dynamodb-rule.test.ts
+    // (the rule of the idempotency store's table, over stacks that have one).
     const tested = [
       "sqs-encryption",
       "sqs-dead-letter-queue",
@@ -595,6 +596,7 @@ describe("every rule", () => {
       "sns-encryption",
       "sns-tls-only",
       "sns-subscription-provider",
+      "dynamodb-encryption-recovery",
       "lambda-runtime",
       "lambda-log-group",
       "iam-least-privilege",

@@ -6,6 +6,7 @@
  * whoever made it.
  */
 import { apiIamAuth } from "./api";
+import { dynamodbEncryptionAndRecovery } from "./dynamodb";
 import { iamLeastPrivilege } from "./iam";
 import { lambdaLogGroup, lambdaRuntime } from "./lambda";
 import { snsEncryption, snsSubscriptionProvider, snsTlsOnly } from "./sns";
@@ -60,6 +61,12 @@ export const RULES: readonly Rule[] = [
     description:
       "Every SNS subscription is created with its topic's provider (AWS rejects a cross-region subscription made in the endpoint's region).",
     check: snsSubscriptionProvider,
+  },
+  {
+    id: "dynamodb-encryption-recovery",
+    description:
+      "Every DynamoDB table is encrypted with KMS (server_side_encryption enabled) and has point-in-time recovery on, and so does each of its replicas.",
+    check: dynamodbEncryptionAndRecovery,
   },
   {
     id: "lambda-runtime",
