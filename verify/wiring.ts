@@ -62,6 +62,7 @@ export const SAME_REGION_AS: Readonly<Record<string, readonly string[]>> = {
 export const HOME_TYPES: readonly string[] = [
   "aws_api_gateway_rest_api",
   "aws_cloudwatch_dashboard",
+  "aws_dynamodb_table", // a global table: its replicas are blocks of the home region's table
 ];
 
 /** Resource types placed by their name, as the configuration gives it (see `regionsByName`). */
