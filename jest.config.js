@@ -1,5 +1,11 @@
+const { availableParallelism } = require("node:os");
+
 /** @type {import('jest').Config} */
 module.exports = {
+  // jest's default on two cores is one worker, which runs every suite in band after the
+  // end-to-end suite; two let the other suites use the time it spends waiting.
+  maxWorkers: Math.max(2, availableParallelism() - 1),
+  testSequencer: "<rootDir>/jest-sequencer.js",
   testEnvironment: "node",
   roots: ["<rootDir>"],
   testMatch: ["**/__tests__/**/*.test.ts"],

@@ -129,6 +129,16 @@ export function idempotencyKey(message: Message): string {
   return message.id ?? `${message.producer}-${message.seq}`;
 }
 
+/** A message as SNS takes it, in Publish and in a PublishBatch entry. */
+function snsMessage(message: Message) {
+  return { Message: messageBody(message), MessageAttributes: idempotencyAttribute(message) };
+}
+
+/** A message as SQS takes it, in SendMessage and in a SendMessageBatch entry. */
+function sqsMessage(message: Message) {
+  return { MessageBody: messageBody(message), MessageAttributes: idempotencyAttribute(message) };
+}
+
 /** Batch entry id of a message; unique in a batch, `[A-Za-z0-9_-]`. */
 function entryId(message: Message): string {
   return `m${message.seq}`;
@@ -178,52 +188,39 @@ export function createSender(via: Via, deps: SenderDeps, batch: boolean): Sender
             aws.sns(target.region).send(
               new PublishBatchCommand({
                 TopicArn: target.address,
-                PublishBatchRequestEntries: messages.map((message) => ({
-                  Id: entryId(message),
-                  Message: messageBody(message),
-                  MessageAttributes: idempotencyAttribute(message),
+                PublishBatchRequestEntries: messages.map((m) => ({
+                  Id: entryId(m),
+                  ...snsMessage(m),
                 })),
               }),
               { abortSignal },
             ),
           )
-        : oneByOne(via, async (target, message, abortSignal) => {
-            const answer = await aws.sns(target.region).send(
-              new PublishCommand({
-                TopicArn: target.address,
-                Message: messageBody(message),
-                MessageAttributes: idempotencyAttribute(message),
+        : byMessageId(via, (target, message, abortSignal) =>
+            aws
+              .sns(target.region)
+              .send(new PublishCommand({ TopicArn: target.address, ...snsMessage(message) }), {
+                abortSignal,
               }),
-              { abortSignal },
-            );
-            return { seq: message.seq, ok: true, messageId: answer.MessageId ?? "" };
-          });
+          );
     case "sqs":
       return batch
         ? batched(via, (target, messages, abortSignal) =>
             aws.sqs(target.region).send(
               new SendMessageBatchCommand({
                 QueueUrl: target.address,
-                Entries: messages.map((message) => ({
-                  Id: entryId(message),
-                  MessageBody: messageBody(message),
-                  MessageAttributes: idempotencyAttribute(message),
-                })),
+                Entries: messages.map((m) => ({ Id: entryId(m), ...sqsMessage(m) })),
               }),
               { abortSignal },
             ),
           )
-        : oneByOne(via, async (target, message, abortSignal) => {
-            const answer = await aws.sqs(target.region).send(
-              new SendMessageCommand({
-                QueueUrl: target.address,
-                MessageBody: messageBody(message),
-                MessageAttributes: idempotencyAttribute(message),
+        : byMessageId(via, (target, message, abortSignal) =>
+            aws
+              .sqs(target.region)
+              .send(new SendMessageCommand({ QueueUrl: target.address, ...sqsMessage(message) }), {
+                abortSignal,
               }),
-              { abortSignal },
-            );
-            return { seq: message.seq, ok: true, messageId: answer.MessageId ?? "" };
-          });
+          );
     case "api":
       return oneByOne(via, (target, message, signal) =>
         postMessage(deps.http, deps.credentials(), target, message, signal),
@@ -245,6 +242,17 @@ function oneByOne(
       return results;
     },
   };
+}
+
+/** A sender making one call per message to a service that answers its `MessageId`. */
+function byMessageId(
+  via: Via,
+  call: (target: Target, message: Message, signal?: AbortSignal) => Promise<{ MessageId?: string }>,
+): Sender {
+  return oneByOne(via, async (target, message, signal) => {
+    const answer = await call(target, message, signal);
+    return { seq: message.seq, ok: true, messageId: answer.MessageId ?? "" };
+  });
 }
 
 /** A sender making one batch call (SNS PublishBatch, SQS SendMessageBatch) per 10 messages. */

@@ -14,7 +14,10 @@ export interface AlarmTopicProps {
   readonly provider: AwsProvider;
   /** Physical name of the topic; its key's alias is `alias/<name>`. */
   readonly name: string;
-  /** Only alarms whose names start with this may publish (`<prefix>-<stack>-`). */
+  /**
+   * Only alarms whose names start with this may publish and use the key (`<prefix>-<stack>/`).
+   * It must end in a character no other unit's name has there, or it matches their alarms too.
+   */
   readonly alarmNamePrefix: string;
   /** The account id, as a reference to a resource of the stack (no data source calls AWS). */
   readonly accountId: string;
@@ -27,8 +30,9 @@ export interface AlarmTopicProps {
 
 /**
  * The SNS topic a region's alarms notify, encrypted with a customer managed KMS key because
- * CloudWatch cannot use the AWS-managed SNS key. The key lets CloudWatch encrypt; the topic
- * lets only this unit's alarms of this account and region publish, over TLS.
+ * CloudWatch cannot use the AWS-managed SNS key. The key lets CloudWatch encrypt and the topic
+ * lets it publish, both only for this unit's alarms of this account and region; the topic over
+ * TLS only.
  */
 export class AlarmTopic extends Construct {
   /** The topic. */
@@ -41,6 +45,18 @@ export class AlarmTopic extends Construct {
     const { provider, accountId } = props;
     const partition = new DataAwsPartition(this, "partition", { provider }).partition;
     const region = provider.region;
+    // CloudWatch acts for this unit's alarms of this account and region only: on the key (to
+    // encrypt the notification) and on the topic (to publish it).
+    const fromUnitAlarms = [
+      {
+        test: "ArnLike",
+        variable: "aws:SourceArn",
+        values: [
+          `arn:${partition}:cloudwatch:${region}:${accountId}:alarm:${props.alarmNamePrefix}*`,
+        ],
+      },
+      { test: "StringEquals", variable: "aws:SourceAccount", values: [accountId] },
+    ];
 
     const keyPolicy = policyDocument(this, "key-policy", provider, [
       {
@@ -57,6 +73,7 @@ export class AlarmTopic extends Construct {
         principals: [{ type: "Service", identifiers: ["cloudwatch.amazonaws.com"] }],
         actions: ["kms:Decrypt", "kms:GenerateDataKey"],
         resources: ["*"],
+        condition: fromUnitAlarms,
       },
     ]);
     this.key = new KmsKey(this, "key", {
@@ -85,16 +102,7 @@ export class AlarmTopic extends Construct {
         principals: [{ type: "Service", identifiers: ["cloudwatch.amazonaws.com"] }],
         actions: ["sns:Publish"],
         resources: [this.topic.arn],
-        condition: [
-          {
-            test: "ArnLike",
-            variable: "aws:SourceArn",
-            values: [
-              `arn:${partition}:cloudwatch:${region}:${accountId}:alarm:${props.alarmNamePrefix}*`,
-            ],
-          },
-          { test: "StringEquals", variable: "aws:SourceAccount", values: [accountId] },
-        ],
+        condition: fromUnitAlarms,
       },
       denyInsecureTransport(TOPIC_ACTIONS, [this.topic.arn]),
     ]);

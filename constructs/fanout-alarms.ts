@@ -14,8 +14,19 @@ import { ProducerApi } from "./producer-api";
 import { RegionalProviders } from "./providers";
 import { UnitQueue } from "./unit-queue";
 
+/**
+ * Between a unit's name and what an alarm watches: `fanout-primary/api-5xx-rate`. Stack names
+ * and the prefix are `[a-z][a-z0-9-]*`, so a `-` could not end a unit's alarm-name prefix:
+ * `fanout-primary-*` also matches the alarms of the stack `primary-eu`, `fanout-primary/*`
+ * does not. A `/` is a character no unit name has.
+ */
+export const ALARM_NAME_SEPARATOR = "/";
+
+/** Prefix of every alarm name of the unit `unitName`: the unit name and the separator. */
+export const alarmNamePrefix = (unitName: string) => `${unitName}${ALARM_NAME_SEPARATOR}`;
+
 export interface FanoutAlarmsProps {
-  /** `<prefix>-<stack>`: prefix of every alarm name and the `service` of the unit's metrics. */
+  /** `<prefix>-<stack>`: start of every alarm name and the `service` of the unit's metrics. */
   readonly unitName: string;
   readonly homeRegion: string;
   /** The providers of the unit: each alarm lives in the region of its metric. */
@@ -76,7 +87,7 @@ export class FanoutAlarms extends Construct {
 
   constructor(scope: Construct, id: string, props: FanoutAlarmsProps) {
     super(scope, id);
-    const prefix = `${props.unitName}-`;
+    const prefix = alarmNamePrefix(props.unitName);
     this.topics = Object.fromEntries(
       Object.entries(props.topicNames).map(([region, name]) => [
         region,
@@ -193,7 +204,7 @@ export class FanoutAlarms extends Construct {
     this.alarms.push(
       new CloudwatchMetricAlarm(this, spec.suffix, {
         provider: props.providers.forRegion(spec.region),
-        alarmName: `${props.unitName}-${spec.suffix}`,
+        alarmName: `${alarmNamePrefix(props.unitName)}${spec.suffix}`,
         alarmDescription: spec.description,
         namespace: spec.namespace,
         metricName: spec.metricName,

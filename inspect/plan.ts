@@ -1,8 +1,10 @@
 /**
  * `terraform show -json` of a planned stack, indexed: the configuration's resources by address
- * and type, the resolved region of each (its provider's constant `region`), the resources each
- * expression references, and the statements of policy-document data sources.
+ * and type, the resolved region of each (its provider's constant `region`) and the resources each
+ * expression references; and the configuration read back as Terraform JSON, so that the policy
+ * rules, which read synthesized stacks, can read a plan too.
  */
+import type { Json, StackJson, TerraformJson } from "./terraform-json";
 
 /** A subset of `terraform show -json` output: what the checks read. */
 export interface PlanJson {
@@ -77,29 +79,6 @@ export function referencedAddresses(expr: Expression | undefined): string[] {
   return [...out];
 }
 
-/** A policy-document data source's statement, as the plan shows it. */
-export interface PlanStatement {
-  readonly effect: string;
-  readonly actions: readonly string[];
-  readonly conditionVariables: readonly string[];
-  readonly conditionValueRefs: readonly string[];
-  readonly conditionValues: readonly unknown[];
-}
-
-/** The statements of an `aws_iam_policy_document` configuration; none for anything else. */
-export function planStatements(doc: ConfigResource | undefined): PlanStatement[] {
-  if (!doc || doc.type !== "aws_iam_policy_document") return [];
-  return nestedBlocks(doc.expressions?.statement).map((s) => ({
-    effect: (constant(s.effect) as string | undefined) ?? "Allow",
-    actions: (constant(s.actions) as string[] | undefined) ?? [],
-    conditionVariables: nestedBlocks(s.condition).map((c) => String(constant(c.variable))),
-    conditionValueRefs: nestedBlocks(s.condition).flatMap((c) => referencedAddresses(c.values)),
-    conditionValues: nestedBlocks(s.condition).flatMap(
-      (c) => (constant(c.values) as unknown[] | undefined) ?? [],
-    ),
-  }));
-}
-
 /** A planned stack's configuration, indexed once. */
 export class PlanIndex {
   readonly resources: readonly ConfigResource[];
@@ -130,4 +109,49 @@ export class PlanIndex {
   text(r: ConfigResource, attribute: string): string {
     return String(constant(r.expressions?.[attribute]));
   }
+}
+
+/**
+ * An expression as the Terraform JSON it was written as: its constant (Terraform shows a JSON
+ * string, template or not, as its text), nested blocks as lists of bodies, and an expression
+ * with references only as an interpolation of the first (the most specific) one.
+ */
+function jsonValue(expr: Expression): unknown {
+  if (Array.isArray(expr)) return nestedBlocks(expr).map(jsonBody);
+  const { constant_value: value, references = [] } = expr as {
+    constant_value?: unknown;
+    references?: readonly string[];
+  };
+  if (value !== undefined || references.length === 0) return value;
+  return `\${${references[0]}}`;
+}
+
+function jsonBody(expressions: Readonly<Record<string, Expression>> | undefined): Json {
+  return Object.fromEntries(
+    Object.entries(expressions ?? {}).map(([name, expr]) => [name, jsonValue(expr)]),
+  );
+}
+
+/**
+ * The configuration of a plan as the stack's Terraform JSON: every resource and data source
+ * with its attributes and its provider (`aws.<alias>`), and every provider configuration.
+ */
+export function planStack(name: string, plan: PlanJson): StackJson {
+  const provider: Record<string, Json[]> = {};
+  for (const config of Object.values(plan.configuration.provider_config)) {
+    const body = jsonBody(config.expressions);
+    if (config.alias !== undefined) body.alias = config.alias;
+    (provider[config.name] ??= []).push(body);
+  }
+  const sections: Record<"managed" | "data", Record<string, Record<string, Json>>> = {
+    managed: {},
+    data: {},
+  };
+  for (const r of plan.configuration.root_module.resources ?? []) {
+    const body = jsonBody(r.expressions);
+    if (r.provider_config_key.includes(".")) body.provider = r.provider_config_key;
+    (sections[r.mode][r.type] ??= {})[r.name] = body;
+  }
+  const json: TerraformJson = { provider, resource: sections.managed, data: sections.data };
+  return { name, json };
 }

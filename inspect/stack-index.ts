@@ -205,6 +205,19 @@ export class StackIndex {
     return [home, ...this.regions().filter((r) => r !== home)];
   }
 
+  /**
+   * How this stack's synthesized JSON names its own account: `${aws_sns_topic.<id>.owner}` of
+   * every topic, and `${data.aws_caller_identity.<id>.account_id}` of any caller identity. A
+   * stack deploys into one account (its providers differ by region only), so each of these is
+   * that account; a literal account id cannot be told from another account's.
+   */
+  ownAccounts(): Set<string> {
+    return new Set([
+      ...this.resources("aws_sns_topic").map((t) => `\${${t.address}.owner}`),
+      ...this.dataSources("aws_caller_identity").map((d) => `\${${d.address}.account_id}`),
+    ]);
+  }
+
   /** Blocks (resources and data sources) whose body references `address`. */
   referrers(address: string): { block: Block; attribute: string }[] {
     const found: { block: Block; attribute: string }[] = [];

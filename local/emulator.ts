@@ -1,6 +1,6 @@
 /**
  * The local deployment's AWS emulator: moto's server, run by `local/emulator/launcher.py`, which
- * refuses any moto but 5.2.1 and fills moto's known gaps (`local/emulator/fills.py`) before it
+ * refuses any moto but 5.2.1 and fills moto's known gaps (`local/emulator/fills/`) before it
  * serves every service on one loopback port.
  *
  * The emulator runs detached in its own process group, its output appended to the state
@@ -48,7 +48,7 @@ export interface StartEmulatorOptions {
    */
   readonly python?: string;
   /**
-   * Fills to leave out (names from `local/emulator/fills.py`), to show the gap each one fills.
+   * Fills to leave out (names from `local/emulator/fills/`), to show the gap each one fills.
    * @default - none: every fill applies
    */
   readonly skipFills?: readonly string[];

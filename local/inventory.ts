@@ -99,6 +99,12 @@ export async function leftovers(endpoints: Readonly<Record<string, string>>): Pr
     const add = (kind: Kind, names: readonly (string | undefined)[]) => {
       for (const name of names) found.push({ region, kind, name: name ?? "?" });
     };
+    /** Adds the name of every item a listing answers. */
+    const list = async <T>(
+      kind: Kind,
+      items: Promise<readonly T[] | undefined>,
+      name: (item: T) => string | undefined,
+    ) => add(kind, ((await items) ?? []).map(name));
     const sqs = new SQSClient(config);
     const sns = new SNSClient(config);
     const lambda = new LambdaClient(config);
@@ -108,50 +114,50 @@ export async function leftovers(endpoints: Readonly<Record<string, string>>): Pr
     const kms = new KMSClient(config);
     const dynamodb = new DynamoDBClient(config);
     try {
-      add("sqs queue", (await sqs.send(new ListQueuesCommand({}))).QueueUrls ?? []);
-      add(
+      await list(
+        "sqs queue",
+        sqs.send(new ListQueuesCommand({})).then((r) => r.QueueUrls),
+        (url) => url,
+      );
+      await list(
         "sns topic",
-        ((await sns.send(new ListTopicsCommand({}))).Topics ?? []).map((t) => t.TopicArn),
+        sns.send(new ListTopicsCommand({})).then((r) => r.Topics),
+        (t) => t.TopicArn,
       );
-      add(
+      await list(
         "sns subscription",
-        ((await sns.send(new ListSubscriptionsCommand({}))).Subscriptions ?? []).map(
-          (s) => s.SubscriptionArn,
-        ),
+        sns.send(new ListSubscriptionsCommand({})).then((r) => r.Subscriptions),
+        (x) => x.SubscriptionArn,
       );
-      add(
+      await list(
         "lambda function",
-        ((await lambda.send(new ListFunctionsCommand({}))).Functions ?? []).map(
-          (f) => f.FunctionName,
-        ),
+        lambda.send(new ListFunctionsCommand({})).then((r) => r.Functions),
+        (f) => f.FunctionName,
       );
-      add(
+      await list(
         "event source mapping",
-        ((await lambda.send(new ListEventSourceMappingsCommand({}))).EventSourceMappings ?? []).map(
-          (m) => `${m.UUID} (${m.EventSourceArn})`,
-        ),
+        lambda.send(new ListEventSourceMappingsCommand({})).then((r) => r.EventSourceMappings),
+        (m) => `${m.UUID} (${m.EventSourceArn})`,
       );
-      add(
+      await list(
         "log group",
-        ((await logs.send(new DescribeLogGroupsCommand({}))).logGroups ?? []).map(
-          (g) => g.logGroupName,
-        ),
+        logs.send(new DescribeLogGroupsCommand({})).then((r) => r.logGroups),
+        (g) => g.logGroupName,
       );
-      add(
+      await list(
         "cloudwatch alarm",
-        ((await cloudWatch.send(new DescribeAlarmsCommand({}))).MetricAlarms ?? []).map(
-          (a) => a.AlarmName,
-        ),
+        cloudWatch.send(new DescribeAlarmsCommand({})).then((r) => r.MetricAlarms),
+        (a) => a.AlarmName,
       );
-      add(
+      await list(
         "cloudwatch dashboard",
-        ((await cloudWatch.send(new ListDashboardsCommand({}))).DashboardEntries ?? []).map(
-          (d) => d.DashboardName,
-        ),
+        cloudWatch.send(new ListDashboardsCommand({})).then((r) => r.DashboardEntries),
+        (d) => d.DashboardName,
       );
-      add(
+      await list(
         "rest api",
-        ((await apiGateway.send(new GetRestApisCommand({}))).items ?? []).map((a) => a.name),
+        apiGateway.send(new GetRestApisCommand({})).then((r) => r.items),
+        (a) => a.name,
       );
       // A deleted KMS key waits out its deletion window: only keys not pending deletion count.
       for (const key of (await kms.send(new ListKeysCommand({}))).Keys ?? []) {

@@ -97,9 +97,26 @@ export async function up(options: LifecycleOptions = {}): Promise<LocalDeploymen
   const unavailable = localDeploymentUnavailable(env) ?? (await providerProblem(env));
   if (unavailable) throw new Error(`local deployment unavailable: ${unavailable}`);
 
+  if (readEmulator(layout.dir) === undefined) clearStale(layout);
+  const toolEnv = localToolEnv(layout, env);
+  // Synthesis needs neither process, so it runs while they start.
+  log("synthesizing (cdktf synth) ...");
+  const [stacks, runtime] = await Promise.all([
+    synthLocal(layout, toolEnv),
+    startProcesses(layout, regions, log),
+  ]);
+  const deployment = await deployAndLoad(layout, runtime, toolEnv, stacks, log);
+  return { ...deployment, regions };
+}
+
+/** The emulator and the runtime, started unless they are up (the runtime again when regions changed). */
+async function startProcesses(
+  layout: LocalLayout,
+  regions: readonly string[],
+  log: (line: string) => void,
+): Promise<RuntimeInfo> {
   let emulator = readEmulator(layout.dir);
   if (emulator === undefined) {
-    clearStale(layout);
     log("starting the emulator (moto server) ...");
     emulator = await startEmulator({ stateDir: layout.dir });
   }
@@ -116,20 +133,17 @@ export async function up(options: LifecycleOptions = {}): Promise<LocalDeploymen
   }
   log(`runtime: control ${runtime.controlUrl} (pid ${runtime.pid}, log ${layout.runtimeLog})`);
   for (const [region, url] of Object.entries(runtime.endpoints)) log(`  ${region} -> ${url}`);
-
-  const deployment = await deployAndLoad(layout, runtime, env, log);
-  return { ...deployment, regions };
+  return runtime;
 }
 
+/** Deploys the synthesized `stacks` with `cdktf deploy`, loads the runtime, writes the outputs file. */
 async function deployAndLoad(
   layout: LocalLayout,
   runtime: RuntimeInfo,
-  env: NodeJS.ProcessEnv,
+  toolEnv: NodeJS.ProcessEnv,
+  stacks: string[],
   log: (line: string) => void,
 ): Promise<Omit<LocalDeployment, "regions">> {
-  const toolEnv = localToolEnv(layout, env);
-  log("synthesizing (cdktf synth) ...");
-  const stacks = await synthLocal(layout, toolEnv);
   writeLocalOverrides(layout, runtime.endpoints);
   log(`deploying ${stacks.join(" ")} (cdktf deploy) ...`);
   const client = new RuntimeClient(runtime.controlUrl);
@@ -153,11 +167,16 @@ export async function redeploy(
   deployment: LocalDeployment,
   options: Omit<LifecycleOptions, "stateDir"> = {},
 ): Promise<LocalDeployment> {
+  const log = options.log ?? (() => undefined);
+  const toolEnv = localToolEnv(deployment.layout, options.env ?? process.env);
+  log("synthesizing (cdktf synth) ...");
+  const stacks = await synthLocal(deployment.layout, toolEnv);
   const redeployed = await deployAndLoad(
     deployment.layout,
     deployment.runtime,
-    options.env ?? process.env,
-    options.log ?? (() => undefined),
+    toolEnv,
+    stacks,
+    log,
   );
   return { ...redeployed, regions: deployment.regions };
 }

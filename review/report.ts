@@ -1,8 +1,8 @@
 /**
  * The review report of synthesized stacks, in Markdown: per stack its regions, resources by type
  * and region, a Mermaid flowchart of the fan-out, each role's permissions, the policy-check
- * results and, given an earlier synth, what changed since. Deterministic: the same JSON gives
- * the same bytes.
+ * results (every rule, whether it holds, and each violation) and, given an earlier synth, what
+ * changed since. Deterministic: the same JSON gives the same bytes.
  */
 import { RULES, Violation } from "../checks/rules";
 import { StackIndex } from "../inspect/stack-index";
@@ -168,6 +168,15 @@ function diffSection(diff: StackDiff): string {
   return parts.join("\n\n");
 }
 
+/** Every rule, whether it holds in a stack (given that stack's violations), and what it asks. */
+function ruleResults(own: readonly Violation[]): string {
+  const rows = RULES.map((rule) => {
+    const n = own.filter((v) => v.rule === rule.id).length;
+    return [code(rule.id), n === 0 ? "holds" : `**${n} violation(s)**`, rule.description];
+  });
+  return table(["rule", "result", "what must hold"], rows);
+}
+
 export interface ReportInput {
   readonly stacks: readonly StackJson[];
   /** Result of the policy rules over `stacks`. */
@@ -225,6 +234,8 @@ export function buildReport(input: ReportInput): string {
             ["rule", "resource", "why"],
             own.map((v) => [code(v.rule), code(v.address), v.why]),
           ),
+      "",
+      ruleResults(own),
     );
     const diff = diffs.find((d) => d.stack === stack.name);
     if (diff) out.push("", `### Changes since ${code(base!.label)}`, "", diffSection(diff));

@@ -1,7 +1,8 @@
 /**
  * `npm run plan`: synthesizes every stack with the project's configuration and plans each one
- * with real Terraform, without AWS credentials, then checks the wiring of each plan. Each
- * stack's steps are printed as they start (a plan takes tens of seconds).
+ * with real Terraform, without AWS credentials, then checks each plan (verify/plan-check.ts: its
+ * wiring, and the policy rules a plan must keep). Each stack's steps are printed as they start
+ * (a plan takes tens of seconds).
  *
  * Providers come from wherever Terraform can get them (verify/provider-source.ts): the mirror
  * in FANOUT_PROVIDER_MIRROR, a mirror of the CLI config or Terraform's local mirror
@@ -12,7 +13,8 @@ import { ConfigError } from "../config/config";
 import { projectConfig, synthesize, tempOutdir } from "../inspect/synth";
 import { planAll, type PlanStep } from "../verify/offline-plan";
 import { describeSource, findProviderSource, MIRROR_REMEDY } from "../verify/provider-source";
-import { checkWiring, wiringExpectation } from "../verify/wiring";
+import { checkPlan } from "../verify/plan-check";
+import { wiringExpectation } from "../verify/wiring";
 
 const STEP_TEXT: Record<PlanStep, string> = {
   init: "terraform init (providers)",
@@ -44,10 +46,10 @@ async function main(): Promise<number> {
     for (const { stack, plan, resourceCount } of plans) {
       const unit = config.units.find((u) => u.stack === stack);
       if (!unit) throw new Error(`synth produced unknown stack ${stack}`);
-      const problems = checkWiring(plan, wiringExpectation(config, stack));
+      const problems = checkPlan(stack, plan, wiringExpectation(config, stack));
       const regions = [unit.homeRegion, ...unit.replicaRegions].join(", ");
       console.log(
-        `${stack.padEnd(12)} ${String(resourceCount).padStart(4)} resources to create  regions: ${regions}  wiring: ${problems.length === 0 ? "ok" : `${problems.length} problem(s)`}`,
+        `${stack.padEnd(12)} ${String(resourceCount).padStart(4)} resources to create  regions: ${regions}  checks: ${problems.length === 0 ? "ok" : `${problems.length} problem(s)`}`,
       );
       for (const p of problems) console.log(`  ${p.address}: ${p.problem}`);
       failed += problems.length;

@@ -1,15 +1,24 @@
 /**
  * The policy rules: the real stacks pass, and every rule fires, alone, on a stack broken on
- * purpose (a deep copy of the real synthesized JSON with one thing changed).
+ * purpose (a deep copy of the real synthesized JSON with one thing changed). The IAM rule's
+ * tests are in iam-rule.test.ts, those of the rules on who may act in access-rules.test.ts.
  */
-import { RULES, Violation, WILDCARD_EXCEPTIONS } from "../../checks/rules";
-import { formatViolations, runChecks } from "../../checks/run";
-import { StackJson, TerraformJson } from "../../inspect/terraform-json";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { RULES, WILDCARD_EXCEPTIONS } from "../../checks/rules";
+import { runChecks } from "../../checks/run";
+import { StackJson } from "../../inspect/terraform-json";
 import { PROJECT_ROOT } from "../../inspect/synth";
+import {
+  broken as brokenStacks,
+  EditableJson,
+  expectOnly,
+  pick,
+  rulesOf,
+  statements,
+  topicOwner,
+} from "../support/broken-stack";
 import { defaultConfig, stackJsons } from "../support/synth";
-
-type Body = Record<string, unknown>;
-type Section = Record<string, Record<string, Body>>;
 
 let defaults: StackJson[];
 let threeRegions: StackJson[];
@@ -22,34 +31,7 @@ beforeAll(() => {
 });
 
 /** The default stacks with `primary` changed by `change` (on a deep copy). */
-function broken(change: (json: TerraformJson & { resource: Section; data: Section }) => void) {
-  const copy = structuredClone(defaults);
-  change(
-    copy.find((s) => s.name === "primary")!.json as TerraformJson & {
-      resource: Section;
-      data: Section;
-    },
-  );
-  return runChecks(copy);
-}
-
-/** The one block of `type` in `section` whose id contains `part`. */
-function pick(section: Section, type: string, part: string): [string, Body] {
-  const found = Object.entries(section[type] ?? {}).filter(([id]) => id.includes(part));
-  if (found.length !== 1) throw new Error(`${found.length} ${type} match ${part}`);
-  return found[0];
-}
-
-/** Statements of a policy document data source. */
-const statements = (doc: Body) => doc.statement as Body[];
-
-const rulesOf = (violations: Violation[]) => [...new Set(violations.map((v) => v.rule))];
-
-function expectOnly(violations: Violation[], rule: string, address: RegExp, why?: RegExp) {
-  expect(rulesOf(violations)).toEqual([rule]);
-  expect(violations.some((v) => address.test(v.address))).toBe(true);
-  if (why) expect(violations.map((v) => v.why).join("\n")).toMatch(why);
-}
+const broken = (change: (json: EditableJson) => void) => brokenStacks(defaults, change);
 
 describe("the real stacks", () => {
   it("of the default configuration break no rule", () => {
@@ -195,9 +177,12 @@ describe("sqs-policy-feeding-topic", () => {
   });
 
   it("flags an allow without the aws:SourceArn condition", () => {
-    const v = broken(({ data }) => {
+    const v = broken(({ resource, data }) => {
       const [, doc] = pick(data, "aws_iam_policy_document", "active_subscription_queue-policy");
-      delete statements(doc).find((s) => s.effect === "Allow")!.condition;
+      // Still narrowed to this account (so resource-policy-principals holds), but to no topic.
+      statements(doc).find((s) => s.effect === "Allow")!.condition = [
+        { test: "StringEquals", variable: "aws:SourceAccount", values: [topicOwner(resource)] },
+      ];
     });
     expectOnly(
       v,
@@ -302,230 +287,16 @@ describe("lambda-log-group", () => {
   });
 });
 
-describe("iam-least-privilege", () => {
-  const consumePolicy = "active_consumer_function_consume-queue-policy-document";
-
-  it("flags a wildcard action in a role policy", () => {
-    const v = broken(({ data }) => {
-      (
-        statements(pick(data, "aws_iam_policy_document", consumePolicy)[1])[0].actions as string[]
-      ).push("*");
-    });
-    expectOnly(
-      v,
-      "iam-least-privilege",
-      new RegExp(`^data\\.aws_iam_policy_document\\.${consumePolicy}`),
-      /wildcard action \*/,
-    );
-  });
-
-  it("flags a service-wide action in a role policy", () => {
-    const v = broken(({ data }) => {
-      statements(pick(data, "aws_iam_policy_document", consumePolicy)[1])[0].actions = ["sqs:*"];
-    });
-    expectOnly(v, "iam-least-privilege", /consume-queue-policy-document/, /wildcard action sqs:\*/);
-  });
-
-  it("flags a wildcard resource in a role policy", () => {
-    const v = broken(({ data }) => {
-      statements(
-        pick(data, "aws_iam_policy_document", "producer-api_function_publish")[1],
-      )[0].resources = ["*"];
-    });
-    expectOnly(v, "iam-least-privilege", /publish-policy-document/, /wildcard resource \*/);
-  });
-
-  it("flags a wildcard inside an ARN", () => {
-    const v = broken(({ data }) => {
-      statements(pick(data, "aws_iam_policy_document", consumePolicy)[1])[0].resources = [
-        "arn:aws:sqs:*:123456789012:fanout-*",
-      ];
-    });
-    expectOnly(v, "iam-least-privilege", /consume-queue/, /wildcard resource arn:aws:sqs:\*/);
-  });
-
-  it("flags NotAction", () => {
-    const v = broken(({ data }) => {
-      const [, doc] = pick(data, "aws_iam_policy_document", consumePolicy);
-      statements(doc)[0].not_actions = ["iam:*"];
-      delete statements(doc)[0].actions;
-    });
-    expectOnly(v, "iam-least-privilege", /consume-queue/, /NotAction/);
-  });
-
-  it("flags a role policy written as an opaque expression", () => {
-    const v = broken(({ resource }) => {
-      pick(resource, "aws_iam_role_policy", "active_consumer_function_consume")[1].policy =
-        '${jsonencode({Statement = [{Effect = "Allow", Action = "*", Resource = "*"}]})}';
-    });
-    // The document it used is now attached to nothing, and is still judged as a role policy.
-    expectOnly(
-      v,
-      "iam-least-privilege",
-      /^aws_iam_role_policy\.active_consumer_function_consume/,
-      /cannot be checked/,
-    );
-  });
-
-  it("flags a wildcard in a role policy written as JSON", () => {
-    const v = broken(({ resource }) => {
-      pick(resource, "aws_iam_role_policy", "active_consumer_function_consume")[1].policy =
-        JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [{ Effect: "Allow", Action: "sqs:*", Resource: "*" }],
-        });
-    });
-    expectOnly(
-      v,
-      "iam-least-privilege",
-      /^aws_iam_role_policy\.active_consumer/,
-      /wildcard action sqs:\*[\s\S]*wildcard resource \*/,
-    );
-  });
-
-  it("flags an attached managed policy", () => {
-    const v = broken(({ resource }) => {
-      resource.aws_iam_role_policy_attachment = {
-        basic: {
-          provider: "aws.us-east-1",
-          role: "${aws_iam_role.x.name}",
-          policy_arn: "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
-        },
-      };
-    });
-    expectOnly(v, "iam-least-privilege", /^aws_iam_role_policy_attachment\.basic$/, /cannot see/);
-  });
-
-  it("flags a trust policy anyone may assume", () => {
-    const v = broken(({ data }) => {
-      const [, doc] = pick(data, "aws_iam_policy_document", "active_consumer_function_assume-role");
-      statements(doc)[0].principals = [{ type: "AWS", identifiers: ["*"] }];
-    });
-    expectOnly(
-      v,
-      "iam-least-privilege",
-      /assume-role/,
-      /lets anyone assume the role \(trust policy/,
-    );
-  });
-
-  it("flags a resource policy that grants everyone without a condition", () => {
-    const v = broken(({ data }) => {
-      const [, doc] = pick(data, "aws_iam_policy_document", "topic_policy-document");
-      statements(doc).push({
-        effect: "Allow",
-        principals: [{ type: "*", identifiers: ["*"] }],
-        actions: ["sns:Publish"],
-        resources: statements(doc)[0].resources,
-      });
-    });
-    expectOnly(
-      v,
-      "iam-least-privilege",
-      /topic_policy-document/,
-      /grants to every principal without a condition \(resource policy of aws_sns_topic_policy\)/,
-    );
-  });
-
-  it("accepts the listed exception for PutMetricData with a namespace condition, and only with it", () => {
-    const putMetricData = (condition: boolean) =>
-      broken(({ data }) => {
-        statements(pick(data, "aws_iam_policy_document", consumePolicy)[1]).push({
-          effect: "Allow",
-          actions: ["cloudwatch:PutMetricData"],
-          resources: ["*"],
-          ...(condition
-            ? {
-                condition: [
-                  {
-                    test: "StringEquals",
-                    variable: "cloudwatch:namespace",
-                    values: ["SnsSqsMultiRegion"],
-                  },
-                ],
-              }
-            : {}),
-        });
-      });
-    expect(putMetricData(true)).toEqual([]);
-    expectOnly(
-      putMetricData(false),
-      "iam-least-privilege",
-      /consume-queue/,
-      /wildcard resource \*/,
-    );
-  });
-
-  it("accepts `*` as the resource of a KMS key policy only", () => {
-    const keyPolicy = (carrier: string) =>
-      broken(({ resource, data }) => {
-        data.aws_iam_policy_document.key = {
-          provider: "aws.us-east-1",
-          statement: [
-            {
-              effect: "Allow",
-              principals: [{ type: "Service", identifiers: ["cloudwatch.amazonaws.com"] }],
-              actions: ["kms:Decrypt", "kms:GenerateDataKey"],
-              resources: ["*"],
-            },
-          ],
-        };
-        resource[carrier] = {
-          ...resource[carrier],
-          k: { provider: "aws.us-east-1", policy: "${data.aws_iam_policy_document.key.json}" },
-        };
-      });
-    expect(keyPolicy("aws_kms_key")).toEqual([]);
-    expectOnly(
-      keyPolicy("aws_s3_bucket_policy"),
-      "iam-least-privilege",
-      /^data\.aws_iam_policy_document\.key$/,
-      /resource policy of aws_s3_bucket_policy/,
-    );
-  });
-
-  it("accepts kms:* in a key policy for the account root only", () => {
-    const rootStatement = (principal: Body) =>
-      broken(({ resource, data }) => {
-        data.aws_iam_policy_document.key = {
-          provider: "aws.us-east-1",
-          statement: [
-            { effect: "Allow", principals: [principal], actions: ["kms:*"], resources: ["*"] },
-          ],
-        };
-        resource.aws_kms_key = {
-          ...resource.aws_kms_key,
-          k: { provider: "aws.us-east-1", policy: "${data.aws_iam_policy_document.key.json}" },
-        };
-      });
-    const root = "arn:${data.aws_partition.p.partition}:iam::${var.account_id}:root";
-    expect(rootStatement({ type: "AWS", identifiers: [root] })).toEqual([]);
-    expectOnly(
-      rootStatement({ type: "Service", identifiers: ["cloudwatch.amazonaws.com"] }),
-      "iam-least-privilege",
-      /^data\.aws_iam_policy_document\.key$/,
-      /wildcard action kms:\*/,
-    );
-  });
-
-  it("judges a document attached to nothing as a role policy", () => {
-    const v = broken(({ data }) => {
-      data.aws_iam_policy_document.loose = {
-        provider: "aws.us-east-1",
-        statement: [{ effect: "Allow", actions: ["s3:GetObject"], resources: ["*"] }],
-      };
-    });
-    expectOnly(v, "iam-least-privilege", /^data\.aws_iam_policy_document\.loose$/, /not attached/);
-  });
-});
-
 describe("api-iam-auth", () => {
   it("flags POST /messages without IAM authorization", () => {
     const v = broken(({ resource }) => {
       pick(resource, "aws_api_gateway_method", "messages")[1].authorization = "NONE";
     });
+    // Open to anyone, it also breaks api-no-auth-only-health (access-rules.test.ts).
+    const own = v.filter((x) => x.rule === "api-iam-auth");
+    expect(rulesOf(v)).toEqual(["api-iam-auth", "api-no-auth-only-health"]);
     expectOnly(
-      v,
+      own,
       "api-iam-auth",
       /^aws_api_gateway_method\.producer-api_messages-method/,
       /authorization NONE/,
@@ -586,54 +357,35 @@ describe("explicit-provider", () => {
 
 describe("every rule", () => {
   it("has a test above that makes it fire", () => {
-    // Keep this list equal to the describe blocks of this file and of dynamodb-rule.test.ts
-    // (the rule of the idempotency store's table, over stacks that have one).
+    // The rules in print order; each has a describe block in a test file of this directory.
     const tested = [
       "sqs-encryption",
       "sqs-dead-letter-queue",
       "sqs-tls-only",
       "sqs-policy-feeding-topic",
+      "sqs-redrive-allow-by-queue",
       "sns-encryption",
       "sns-tls-only",
       "sns-subscription-provider",
       "dynamodb-encryption-recovery",
       "lambda-runtime",
       "lambda-log-group",
+      "lambda-permission-scoped",
       "iam-least-privilege",
+      "resource-policy-document",
+      "resource-policy-principals",
       "api-iam-auth",
+      "api-no-auth-only-health",
       "no-machine-paths",
       "explicit-provider",
     ];
     expect(RULES.map((r) => r.id)).toEqual(tested);
-  });
-});
-
-describe("formatViolations", () => {
-  it("prints one row per violation under a header, and the count", () => {
-    const text = formatViolations(
-      [
-        {
-          rule: "sqs-encryption",
-          stack: "primary",
-          address: "aws_sqs_queue.q",
-          why: "has neither",
-        },
-        {
-          rule: "api-iam-auth",
-          stack: "secondary",
-          address: "aws_api_gateway_method.m",
-          why: "NONE",
-        },
-      ],
-      2,
-    );
-    const lines = text.split("\n");
-    expect(lines[0]).toMatch(/^rule\s+stack\s+resource\s+why$/);
-    expect(lines[2]).toMatch(/^sqs-encryption\s+primary\s+aws_sqs_queue\.q\s+has neither$/);
-    expect(text).toMatch(/2 violation\(s\) in 2 stack\(s\)/);
-  });
-
-  it("says so when there is nothing to report", () => {
-    expect(formatViolations([], 3)).toMatch(/3 stack\(s\), no violations/);
+    const described = readdirSync(__dirname)
+      .filter((f) => f.endsWith(".test.ts"))
+      .flatMap((f) => [
+        ...readFileSync(join(__dirname, f), "utf8").matchAll(/^describe\("([^"]+)"/gm),
+      ])
+      .map((m) => m[1]);
+    expect(tested.filter((id) => !described.includes(id))).toEqual([]);
   });
 });

@@ -5,6 +5,7 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { RULES } from "../../checks/rules";
 import { runChecks } from "../../checks/run";
 import { StackIndex } from "../../inspect/stack-index";
 import { StackJson } from "../../inspect/terraform-json";
@@ -190,8 +191,19 @@ describe("role permissions", () => {
 
 describe("policy-check results", () => {
   it("say there are none for the real stacks", () => {
-    expect(report).toMatch(/Policy checks: 14 rules, no violations\./);
-    expect(report.match(/No violations of the 14 rules\./g)).toHaveLength(defaults.length);
+    expect(RULES).toHaveLength(19);
+    expect(report).toMatch(/Policy checks: 19 rules, no violations\./);
+    expect(report.match(/No violations of the 19 rules\./g)).toHaveLength(defaults.length);
+  });
+
+  it("list every rule, and whether it holds, in each stack's section", () => {
+    for (const section of report.split(/^## Stack /m).slice(1)) {
+      for (const rule of RULES) {
+        expect(section).toContain(
+          `| \`${rule.id}\` | holds | ${rule.description.replace(/\|/g, "\\|")} |`,
+        );
+      }
+    }
   });
 
   it("flags a violation of the stack it belongs to", () => {
@@ -202,6 +214,7 @@ describe("policy-check results", () => {
     expect(text).toMatch(/\*\*1 violation\(s\)\*\*/);
     const secondary = text.split("## Stack `secondary`")[1];
     expect(secondary).toMatch(/\| `sqs-encryption` \| `aws_sqs_queue\.[\w-]+` \| has neither/);
+    expect(secondary).toMatch(/\| `sqs-encryption` \| \*\*1 violation\(s\)\*\* \|/);
   });
 });
 

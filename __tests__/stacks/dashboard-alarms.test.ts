@@ -277,7 +277,7 @@ describe.each(config.units.map((u) => [u.stack, u] as const))("alarms of %s", (n
       );
       expect(lag).toEqual([
         expect.objectContaining({
-          alarm_name: `fanout-${name}-replica-${region}-end-to-end-p99`,
+          alarm_name: `fanout-${name}/replica-${region}-end-to-end-p99`,
           extended_statistic: "p99",
           threshold: 5000,
           dimensions: consumerDimensions(unit.names.unit, "replica"),
@@ -342,7 +342,7 @@ describe.each(config.units.map((u) => [u.stack, u] as const))("alarms of %s", (n
             variable: "aws:SourceArn",
             values: [
               expect.stringMatching(
-                new RegExp(`:cloudwatch:${region}:.*:alarm:fanout-${name}-\\*$`),
+                new RegExp(`:cloudwatch:${region}:.*:alarm:fanout-${name}/\\*$`),
               ),
             ],
           }),
@@ -387,7 +387,7 @@ describe("alarm settings", () => {
     const age = (suffix: string) =>
       resources(json, "aws_cloudwatch_metric_alarm")
         .map(([, a]) => a)
-        .find((a) => a.alarm_name === `fanout-primary-${suffix}-oldest-message-age`)!;
+        .find((a) => a.alarm_name === `fanout-primary/${suffix}-oldest-message-age`)!;
     expect(age("active").threshold).toBe(300);
     expect(age("replica-us-west-2").threshold).toBe(Math.floor(0.8 * 604800));
   });

@@ -18,7 +18,7 @@ import {
 } from "../../verify/hcl";
 import { synthesize, tempOutdir } from "../../inspect/synth";
 import { defaultConfig } from "../support/synth";
-import { terraformSuite } from "../support/terraform";
+import { TERRAFORM_SETUP_TIMEOUT_MS, terraformSuite } from "../support/terraform";
 
 describe("repairCdktfHcl", () => {
   it("escapes the quotes of a JSON string, leaving interpolations alone", () => {
@@ -115,7 +115,7 @@ terraform.describe("the HCL of every stack", () => {
     await Promise.all(
       hclStackDirs(outdir).map(async (dir) => results.set(dir, await validateStackDir(dir))),
     );
-  }, 300_000);
+  }, TERRAFORM_SETUP_TIMEOUT_MS);
 
   afterAll(() => {
     if (outdir) rmSync(outdir, { recursive: true, force: true });

@@ -1,7 +1,8 @@
 /**
  * The offline `terraform plan` of every stack, default and three-region configurations, with
  * real Terraform and the real hashicorp/aws provider from the mirror in FANOUT_PROVIDER_MIRROR,
- * then the wiring check over `terraform show -json`.
+ * then the plan check over `terraform show -json`: the wiring, and the policy rules a plan must
+ * keep.
  *
  * The review report's resource counts are checked against the same plans.
  *
@@ -16,11 +17,12 @@ import { StackIndex } from "../../inspect/stack-index";
 import { readStacks, tempOutdir } from "../../inspect/synth";
 import { StackJson } from "../../inspect/terraform-json";
 import { OVERRIDE_FILE, planAll, StackPlan } from "../../verify/offline-plan";
-import { checkWiring, regionsByName, wiringExpectation } from "../../verify/wiring";
+import { checkPlan } from "../../verify/plan-check";
+import { regionsByName, wiringExpectation } from "../../verify/wiring";
 import { runChecks } from "../../checks/run";
 import { buildReport, countResources } from "../../review/report";
 import { defaultConfig, synthOutdir } from "../support/synth";
-import { terraformSuite } from "../support/terraform";
+import { TERRAFORM_SETUP_TIMEOUT_MS, terraformSuite } from "../support/terraform";
 
 const terraform = terraformSuite("OFFLINE TERRAFORM PLAN");
 
@@ -49,7 +51,7 @@ terraform.describe("offline terraform plan", () => {
       const stacks = readStacks(outdir);
       planned[label] = { config, outdir, stacks, plans: await planAll(outdir) };
     }
-  }, 300_000);
+  }, TERRAFORM_SETUP_TIMEOUT_MS);
 
   afterAll(() => {
     for (const p of Object.values(planned)) rmSync(p.outdir, { recursive: true, force: true });
@@ -80,7 +82,7 @@ terraform.describe("offline terraform plan", () => {
     it("wires every resource in the region the design gives it", () => {
       const { config, plans } = planned[label];
       for (const { stack, plan } of plans) {
-        expect(checkWiring(plan, wiringExpectation(config, stack))).toEqual([]);
+        expect(checkPlan(stack, plan, wiringExpectation(config, stack))).toEqual([]);
       }
     });
 
@@ -147,7 +149,7 @@ terraform.describe("offline terraform plan", () => {
     });
   });
 
-  describe("the wiring check fails on miswired plans", () => {
+  describe("the plan check fails on miswired plans", () => {
     const expectation = () => wiringExpectation(configs.default, "primary");
     const primary = (): PlanJson =>
       structuredClone(planned.default.plans.find((p) => p.stack === "primary")!.plan);
@@ -159,7 +161,7 @@ terraform.describe("offline terraform plan", () => {
       pred: (r: ConfigResource) => boolean = () => true,
     ) => resourcesOf(plan).find((r) => r.type === type && pred(r))!;
     const problemsOf = (plan: PlanJson) =>
-      checkWiring(plan, expectation()).map((p) => `${p.address}: ${p.problem}`);
+      checkPlan("primary", plan, expectation()).map((p) => `${p.address}: ${p.problem}`);
 
     it("when a cross-region subscription is created in the queue's region", () => {
       const plan = primary();
@@ -194,7 +196,7 @@ terraform.describe("offline terraform plan", () => {
       );
       (doc as { expressions: unknown }).expressions = JSON.parse(json);
       expect(problemsOf(plan).join("\n")).toMatch(
-        /replica-us-west-2_queue.*policy must allow only sqs:SendMessage from aws_sns_topic\./,
+        /replica-us-west-2_subscription_queue-policy_[0-9A-F]+: sqs-policy-feeding-topic: lets aws_sns_topic\.someone_elses send to aws_sqs_queue\.replica-us-west-2_queue_/,
       );
     });
 
@@ -204,7 +206,9 @@ terraform.describe("offline terraform plan", () => {
         r.address.includes("active_queue_dead-letter-policy"),
       );
       (doc.expressions as { statement: unknown[] }).statement = [];
-      expect(problemsOf(plan).join("\n")).toMatch(/active_queue_dead-letter-queue.*TLS-only/);
+      expect(problemsOf(plan).join("\n")).toMatch(
+        /sqs-tls-only: policy of aws_sqs_queue\.active_queue_dead-letter-queue_[0-9A-F]+ has no Deny of sqs:\*/,
+      );
     });
 
     it("when a queue is not encrypted", () => {
@@ -213,7 +217,9 @@ terraform.describe("offline terraform plan", () => {
       (queue.expressions as Record<string, unknown>).sqs_managed_sse_enabled = {
         constant_value: false,
       };
-      expect(problemsOf(plan).join("\n")).toMatch(/has no SSE-SQS encryption/);
+      expect(problemsOf(plan).join("\n")).toMatch(
+        /active_queue_[0-9A-F]+: sqs-encryption: has neither sqs_managed_sse_enabled = true nor a KMS key/,
+      );
     });
 
     it("when a consumer is planned in another region than its queue", () => {
@@ -232,7 +238,45 @@ terraform.describe("offline terraform plan", () => {
       const fn = find(plan, "aws_lambda_function", (x) => x.address.includes("active"));
       delete (fn.expressions as Record<string, unknown>).logging_config;
       expect(problemsOf(plan).join("\n")).toMatch(
-        /active_consumer_function_[0-9A-F]+: has no log group of its own[\s\S]*active_consumer_function_log-group_[0-9A-F]+: is not the log group of exactly one function/,
+        /active_consumer_function_[0-9A-F]+: logging_config must reference a resource of the stack/,
+      );
+    });
+
+    it("when a function's log group is not /aws/lambda/<function name>", () => {
+      const plan = primary();
+      const group = find(plan, "aws_cloudwatch_log_group", (x) => x.address.includes("active"));
+      (group.expressions as Record<string, unknown>).name = { constant_value: "/aws/lambda/x" };
+      expect(problemsOf(plan).join("\n")).toMatch(
+        /active_consumer_function_[0-9A-F]+: lambda-log-group: has 0 log groups named \/aws\/lambda\/fanout-primary-active-consumer in us-east-1/,
+      );
+    });
+
+    it("when a queue loses its dead-letter queue", () => {
+      const plan = primary();
+      const queue = find(plan, "aws_sqs_queue", (r) =>
+        r.address.includes("replica-us-west-2_queue_"),
+      );
+      delete (queue.expressions as Record<string, unknown>).redrive_policy;
+      expect(problemsOf(plan).join("\n")).toMatch(
+        /replica-us-west-2_queue_[0-9A-F]+: sqs-dead-letter-queue: has no redrive_policy/,
+      );
+    });
+
+    it("when a queue's dead-letter queue is in another region", () => {
+      const plan = primary();
+      const queue = find(plan, "aws_sqs_queue", (r) =>
+        r.address.includes("replica-us-west-2_queue_"),
+      );
+      const dlq = find(plan, "aws_sqs_queue", (r) =>
+        r.address.includes("active_queue_dead-letter"),
+      );
+      const json = JSON.stringify(queue.expressions).replace(
+        /aws_sqs_queue\.replica-us-west-2_queue_dead-letter-queue_[0-9A-F]+/g,
+        dlq.address,
+      );
+      (queue as { expressions: unknown }).expressions = JSON.parse(json);
+      expect(problemsOf(plan).join("\n")).toMatch(
+        /replica-us-west-2_queue_[0-9A-F]+: planned in us-west-2 but redrive_policy is aws_sqs_queue\.active_queue_dead-letter-queue_[0-9A-F]+ in us-east-1/,
       );
     });
 

@@ -5,7 +5,8 @@
 import { StackIndex } from "../../inspect/stack-index";
 import { documentStatements, Statement } from "../../inspect/statements";
 import { asList } from "../../inspect/terraform-json";
-import { hasWildcard, isEveryone } from "./policy";
+import { hasWildcard, isEveryone, narrowingConditions } from "./policy";
+import { resourcePolicies } from "./resource-policy";
 import { Found, found } from "./rule";
 
 /** Where a policy document is used. */
@@ -162,10 +163,12 @@ export function statementProblems(context: StatementContext): string[] {
     if (assume.length > 0) problems.push(`${label} grants ${assume.join(", ")} in a trust policy`);
     return problems;
   }
-  if (use === "resource") {
-    if (s.principals.some(isEveryone) && s.conditions.length === 0) {
-      problems.push(`${label} grants to every principal without a condition`);
-    }
+  if (use === "resource" && s.principals.some(isEveryone) && narrowingConditions(s).length === 0) {
+    problems.push(
+      s.conditions.length === 0
+        ? `${label} grants to every principal without a condition`
+        : `${label} grants to every principal with no condition that narrows who may act (${s.conditions.map((c) => c.variable).join(", ")} do not; see NARROWING_CONDITION_KEYS)`,
+    );
   }
   if (s.resources.length === 0 && s.notResources.length === 0) {
     problems.push(`${label} names no resource`);
@@ -220,6 +223,15 @@ export function iamLeastPrivilege(stack: StackIndex): Found[] {
             out.push(found(b, problem));
           }
         }
+      }
+    }
+  }
+  // Resource policies written as JSON (resource-policy-document flags the form; this, the grant).
+  for (const { at, source } of resourcePolicies(stack)) {
+    if (source.kind !== "inline") continue;
+    for (const statement of source.statements) {
+      for (const problem of statementProblems({ use: "resource", carrier: at.type, statement })) {
+        out.push(found(at, problem));
       }
     }
   }

@@ -1,8 +1,10 @@
 /**
- * Lambda rules: the runtime and architecture, and a log group of its own with retention.
+ * Lambda rules: the runtime and architecture, a log group of its own with retention, and
+ * permissions that let only a named service acting for a named resource invoke a function.
  */
 import { StackIndex } from "../../inspect/stack-index";
 import { asList, soleReference } from "../../inspect/terraform-json";
+import { accountOf, hasWildcard } from "./policy";
 import { Found, found } from "./rule";
 
 export function lambdaRuntime(stack: StackIndex): Found[] {
@@ -58,5 +60,44 @@ export function lambdaLogGroup(stack: StackIndex): Found[] {
       out.push(found(fn, `logs to ${String(target)}, not to its log group ${group.address}`));
     }
     return out;
+  });
+}
+
+/**
+ * A `source_arn` that may hold wildcards: this stack's REST API's `execution_arn` followed by
+ * `/` (stage, method and path of that one API; without the `/`, `abc*` would also match API
+ * `abcd`).
+ */
+const OWN_API_EXECUTION_ARN = /^\$\{(aws_api_gateway_rest_api\.[A-Za-z0-9_-]+)\.execution_arn\}\//;
+
+export function lambdaPermissionScoped(stack: StackIndex): Found[] {
+  const own = stack.ownAccounts();
+  return stack.resources("aws_lambda_permission").flatMap((p) => {
+    const principal = String(p.body.principal ?? "");
+    const source = p.body.source_arn;
+    if (hasWildcard(principal) || principal === "") {
+      return [
+        found(p, `principal is ${JSON.stringify(principal)}: anyone may invoke the function`),
+      ];
+    }
+    if (!/\.amazonaws\.com$/.test(principal)) {
+      const account = accountOf(principal);
+      return account !== undefined && own.has(account)
+        ? []
+        : [found(p, `principal ${principal} is not this stack's account nor a service`)];
+    }
+    if (typeof source !== "string" || source === "") {
+      return [found(p, `lets ${principal} invoke the function for any resource: no source_arn`)];
+    }
+    if (!hasWildcard(source)) return [];
+    const api = OWN_API_EXECUTION_ARN.exec(source);
+    return api && stack.block(api[1])?.type === "aws_api_gateway_rest_api"
+      ? []
+      : [
+          found(
+            p,
+            `source_arn ${source} has a wildcard outside this stack's API (allowed: \${aws_api_gateway_rest_api.<id>.execution_arn}/<stage>/<method>/<path>, wildcards after the /)`,
+          ),
+        ];
   });
 }

@@ -1,11 +1,11 @@
 /**
- * SQS rules: every queue encrypted, with a dead-letter queue unless it is one, TLS-only, and
- * open to exactly the topics that feed it.
+ * SQS rules: every queue encrypted, with a dead-letter queue unless it is one, TLS-only, open
+ * to exactly the topics that feed it, and a dead-letter queue only to its named source queues.
  */
 import { StackIndex } from "../../inspect/stack-index";
 import { sourceStatements } from "../../inspect/statements";
 import { Block, soleReference } from "../../inspect/terraform-json";
-import { isTlsOnlyDeny } from "./policy";
+import { hasWildcard, isTlsOnlyDeny } from "./policy";
 import { Found, found } from "./rule";
 
 /** The AWS-managed SQS key: SNS cannot be granted use of it, so deliveries would be dropped. */
@@ -141,4 +141,33 @@ export function sqsPolicyFeedingTopic(stack: StackIndex): Found[] {
     }
   }
   return out;
+}
+
+/** What a redrive allow policy (`{"redrivePermission": ..., "sourceQueueArns": [...]}`) admits. */
+function redriveAllowProblem(value: unknown): string | undefined {
+  let parsed: { redrivePermission?: unknown; sourceQueueArns?: unknown };
+  try {
+    parsed = JSON.parse(String(value)) as typeof parsed;
+  } catch {
+    return `is not JSON, so who may dead-letter into the queue cannot be checked`;
+  }
+  const permission = parsed.redrivePermission;
+  if (permission === "denyAll") return undefined;
+  if (permission !== "byQueue") {
+    return `has redrivePermission ${JSON.stringify(permission)}; allowed: "byQueue" with the queue's own source queues, or "denyAll" ("allowAll" lets every queue of the account use it)`;
+  }
+  const sources = Array.isArray(parsed.sourceQueueArns) ? parsed.sourceQueueArns.map(String) : [];
+  if (sources.length === 0) return "is byQueue but names no sourceQueueArns";
+  const loose = sources.filter((arn) => hasWildcard(arn) || arn === "");
+  return loose.length > 0 ? `names source queues by wildcard: ${loose.join(", ")}` : undefined;
+}
+
+export function sqsRedriveAllowByQueue(stack: StackIndex): Found[] {
+  return [
+    ...stack.resources("aws_sqs_queue_redrive_allow_policy"),
+    ...stack.resources("aws_sqs_queue").filter((q) => q.body.redrive_allow_policy !== undefined),
+  ].flatMap((b) => {
+    const problem = redriveAllowProblem(b.body.redrive_allow_policy);
+    return problem === undefined ? [] : [found(b, `redrive_allow_policy ${problem}`)];
+  });
 }

@@ -8,7 +8,10 @@ import { signApiRequest } from "../../cli/senders";
 import { packageLambda } from "../../constructs/bundling";
 import { API_STAGE_NAME } from "../../constructs/defaults";
 import { PRODUCER_API_ENTRY } from "../../constructs/producer-api";
-import { ApiServer, checkSignature, matchRoute, proxyResponse, requestTime } from "../runtime/api";
+import { ApiServer } from "../runtime/api";
+import { matchRoute, requestTime } from "../runtime/api-event";
+import { proxyResponse } from "../runtime/api-response";
+import { checkSignature } from "../runtime/api-signature";
 import { createFunctionHost } from "../runtime/functions";
 import type { DeployedApi, FunctionInvoker, InvokeResult } from "../runtime/types";
 

@@ -7,7 +7,8 @@ import type { SQSClient } from "@aws-sdk/client-sqs";
 import { localLayout } from "../layout";
 import { ApiServer } from "../runtime/api";
 import { isAlive, readRuntime, RuntimeClient, startRuntime, stopRuntime } from "../runtime/client";
-import { ControlServer, LocalRuntime, type RuntimeFactories } from "../runtime/control";
+import { ControlServer } from "../runtime/control";
+import { LocalRuntime, type RuntimeFactories } from "../runtime/local-runtime";
 import { FrontDoor } from "../runtime/front-door";
 import type {
   DeliveryRecord,

@@ -6,15 +6,14 @@ import { CloudWatchClient, PutMetricDataCommand } from "@aws-sdk/client-cloudwat
 import { mockClient } from "aws-sdk-client-mock";
 import { zipSync } from "fflate";
 import { consoleLine, errorResponse, splitHandler } from "../runtime/bootstrap";
+import { createFunctionHost, type FunctionHost } from "../runtime/functions";
 import {
   DEFAULT_CREDENTIALS,
   bootstrapFile,
-  createFunctionHost,
   extractPackage,
   lambdaEnvironment,
   packageDir,
-  type FunctionHost,
-} from "../runtime/functions";
+} from "../runtime/function-package";
 import type { DeployedFunction } from "../runtime/types";
 
 /** A test function: dispatches on `event.action`. */

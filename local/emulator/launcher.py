@@ -4,9 +4,9 @@ The local deployment's AWS emulator: moto's server, with the project's fills for
     python3 local/emulator/launcher.py --host 127.0.0.1 --port 5000
 
 Refuses any moto but 5.2.1 (the fills are written against it) with one line on stderr and exit
-code 2, before importing moto. Then applies every fill of ``fills.py`` in this process, serves
-moto's app (every service on one port, threaded) on the loopback address only, prints one
-"ready" line naming the fills, and stops cleanly on SIGTERM or SIGINT.
+code 2, before importing moto. Then applies every fill of the ``fills`` package beside it in this
+process, serves moto's app (every service on one port, threaded) on the loopback address only,
+prints one "ready" line naming the fills, and stops cleanly on SIGTERM or SIGINT.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { localLayout, PROJECT_ROOT } from "../layout";
 import { isAlive, logTail, readPidFile, sleep, spawnDetached, waitForExit } from "../process";
 import type { DeliveryRecord, LoadResult, RuntimeInfo, RuntimeStatus } from "./types";
-import type { RegionState } from "./control";
+import type { RegionState } from "./local-runtime";
 
 /** The runtime process's entry point. */
 export const RUNTIME_MAIN = join(__dirname, "main.ts");
