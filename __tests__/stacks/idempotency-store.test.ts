@@ -17,16 +17,8 @@ import {
   DUPLICATES_SKIPPED_METRIC,
   METRIC_NAMESPACE,
 } from "../../lambdas/shared/metrics";
-import {
-  defaultConfig,
-  normalized,
-  ref,
-  resources,
-  resourceWhere,
-  statementsOf,
-  synthAll,
-  TerraformJson,
-} from "../support/synth";
+import { defaultConfig, normalized, ref, resources, synthAll } from "../support/synth";
+import { resourceWhere, statementsOf, type TerraformJson } from "../support/synth";
 
 const STORE = { FANOUT_CONSUMER_MODE: "active-standby", FANOUT_IDEMPOTENCY_STORE: "true" };
 const THREE = { FANOUT_STACKS: "primary=us-east-1,secondary=us-west-2,tertiary=eu-west-1" };

@@ -1,6 +1,6 @@
 import { consumerEnvironment } from "../env";
 import { loadConsumerConfig } from "../config";
-import { REPLICA_ENV } from "./factories";
+import { REPLICA_ENV, STORE_SETTINGS, replicaStoreEnv } from "./factories";
 
 describe("loadConsumerConfig", () => {
   it("reads what consumerEnvironment writes", () => {
@@ -20,16 +20,7 @@ describe("loadConsumerConfig", () => {
   });
 
   it("reads the idempotency store consumerEnvironment writes, and none when it writes none", () => {
-    const env = consumerEnvironment({
-      unitName: "fanout-primary",
-      stack: "primary",
-      role: "replica",
-      idempotency: { tableName: "fanout-primary-idempotency", expiresAfterSeconds: 1_296_000 },
-    });
-    expect(loadConsumerConfig(env).idempotency).toStrictEqual({
-      tableName: "fanout-primary-idempotency",
-      expiresAfterSeconds: 1_296_000,
-    });
+    expect(loadConsumerConfig(replicaStoreEnv()).idempotency).toStrictEqual(STORE_SETTINGS);
     expect(loadConsumerConfig(REPLICA_ENV)).not.toHaveProperty("idempotency");
   });
 

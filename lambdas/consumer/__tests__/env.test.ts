@@ -1,4 +1,5 @@
 import { CONSUMER_ENV, consumerEnvironment } from "../env";
+import { replicaStoreEnv } from "./factories";
 
 describe("consumerEnvironment", () => {
   it("sets exactly the variables the consumer reads", () => {
@@ -29,15 +30,9 @@ describe("consumerEnvironment", () => {
   });
 
   it("names the idempotency table and its expiry when the unit has a store", () => {
-    const env = consumerEnvironment({
-      unitName: "fanout-primary",
-      stack: "primary",
-      role: "replica",
-      idempotency: { tableName: "fanout-primary-idempotency", expiresAfterSeconds: 86_400 },
-    });
-    expect(env).toMatchObject({
+    expect(replicaStoreEnv()).toMatchObject({
       FANOUT_IDEMPOTENCY_TABLE: "fanout-primary-idempotency",
-      FANOUT_IDEMPOTENCY_EXPIRES_AFTER_SECONDS: "86400",
+      FANOUT_IDEMPOTENCY_EXPIRES_AFTER_SECONDS: "1296000",
     });
   });
 
