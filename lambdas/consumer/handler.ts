@@ -142,19 +142,25 @@ export function createHandler(deps: ConsumerDeps): ConsumerHandler {
         return;
       }
       const { times } = parsed;
-      const measure = () => void tally.legs.push(computeLegs(times, startedAt));
       // Only SNS deliveries have copies in other regions; bad records never reach the store.
       const key = once && times.path === "sns" ? snsMessageId(record) : undefined;
-      if (once === undefined || key === undefined) return measure();
+      if (once === undefined || key === undefined) {
+        tally.legs.push(computeLegs(times, startedAt));
+        return;
+      }
+      // Measured inside the store's step; counted only once the store marked it completed.
+      let legs: LatencyLegs | undefined;
       let outcome;
       try {
-        outcome = await once.run(key, measure);
+        outcome = await once.run(key, () => void (legs = computeLegs(times, startedAt)));
       } catch (error) {
         const detail = `idempotency store: ${(error as Error).message}`;
         fail(record, { reason: "Unexpected", detail }, error);
         return;
       }
-      if (outcome === "duplicate") {
+      if (outcome === "processed" && legs !== undefined) {
+        tally.legs.push(legs);
+      } else {
         tally.duplicates = (tally.duplicates ?? 0) + 1;
         logger.info("Record skipped: processed before", {
           messageId: record.messageId,

@@ -203,6 +203,16 @@ describe("a consumer with the idempotency store", () => {
     expect(dynamodb.commandCalls(UpdateItemCommand)).toHaveLength(0);
   });
 
+  it("counts a record as failed, not processed, when the store cannot mark it completed", async () => {
+    dynamodb
+      .on(UpdateItemCommand)
+      .rejects(new ProvisionedThroughputExceededException({ message: "slow down", $metadata: {} }));
+    const { failed, blob } = await invoke(replica(), [delivery("late", "sqs-late")]);
+    expect(failed).toEqual(["sqs-late"]);
+    expect(blob).toMatchObject({ Processed: 0, Failed: 1, DuplicatesSkipped: 0 });
+    expect(blob).not.toHaveProperty("EndToEndLatency");
+  });
+
   it("never asks the store about bad records or messages sent straight to the queue", async () => {
     const direct = sqsRecord({ body: JSON.stringify({ recorded_at: STARTED_AT - 100 }) });
     const bad = sqsRecord({ messageId: "bad", body: snsBody({}, { messageId: "m-bad" }) });
