@@ -68,6 +68,8 @@ export interface FanoutConfig {
   readonly units: readonly UnitConfig[];
   readonly consumer: {
     readonly mode: ConsumerMode;
+    /** Whether consumers skip messages the unit's idempotency store marks as processed. */
+    readonly idempotencyStore: boolean;
     readonly batchSize: number;
     readonly batchingWindowSeconds: number;
     readonly maxConcurrency: number;
@@ -202,6 +204,14 @@ export function loadConfig(sources: ConfigSources = {}): FanoutConfig {
       `${MIN_LAMBDA_MAX_RECEIVE_COUNT} to 1000, or set allowLowMaxReceiveCount to true to accept it`,
     );
   }
+  if (s.idempotencyStore && s.consumerMode !== "active-standby") {
+    problem(
+      "idempotencyStore",
+      s.idempotencyStore,
+      `needs consumerMode "active-standby", not ${JSON.stringify(s.consumerMode)} (there every region measures its own copy of each message on purpose)`,
+      `false with consumerMode ${JSON.stringify(s.consumerMode)}`,
+    );
+  }
   for (const key of ["activeRetentionSeconds", "replicaRetentionSeconds"] as const) {
     if (s[key] >= s.deadLetterRetentionSeconds) {
       problem(
@@ -282,6 +292,7 @@ export function loadConfig(sources: ConfigSources = {}): FanoutConfig {
     units,
     consumer: {
       mode: s.consumerMode,
+      idempotencyStore: s.idempotencyStore,
       batchSize: s.batchSize,
       batchingWindowSeconds: s.batchingWindowSeconds,
       maxConcurrency: s.maxConcurrency,

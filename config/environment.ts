@@ -31,6 +31,9 @@ export const NON_SETTING_VARIABLES: Readonly<Record<string, string>> = {
   FANOUT_STACK: "Lambda functions: the stack the function belongs to",
   FANOUT_QUEUE_ROLE: "consumer function: active or replica",
   FANOUT_MAX_CLOCK_SKEW_MS: "consumer function: how far in the future a recorded_at may be",
+  FANOUT_IDEMPOTENCY_TABLE: "consumer function: the unit's idempotency table",
+  FANOUT_IDEMPOTENCY_EXPIRES_AFTER_SECONDS:
+    "consumer function: how long a processed message stays marked",
   FANOUT_TOPIC_ARN: "producer API function: the topic it publishes to",
 };
 

@@ -146,6 +146,12 @@ export const SETTINGS = keyed({
     description:
       "`active-active`: every consumer drains its queue; `active-standby`: replica consumers' event source mappings are disabled, so replicas keep messages until failover.",
   }),
+  idempotencyStore: flag({
+    env: "FANOUT_IDEMPOTENCY_STORE",
+    default: false,
+    description:
+      "Consumers skip messages any region already processed, by a DynamoDB global table per unit keyed by SNS MessageId; needs `active-standby`.",
+  }),
   batchSize: integer({
     env: "FANOUT_BATCH_SIZE",
     default: 10,

@@ -9,6 +9,7 @@
 import type { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import {
   consumerDimensions,
+  DUPLICATES_SKIPPED_METRIC,
   FAILED_RECORDS_METRIC,
   FAILURE_REASONS,
   failureReasonDimensions,
@@ -314,7 +315,10 @@ function throughputSection(grid: Grid, m: DashboardModel): void {
   });
 }
 
-/** The consumers' invocations, errors, throttles and duration, and failed records by reason. */
+/**
+ * The consumers' invocations, errors, throttles and duration, failed records by reason, and,
+ * with the idempotency store, the duplicates it skipped.
+ */
 function consumerSection(grid: Grid, m: DashboardModel): void {
   for (const [name, stat] of [
     ["Invocations", "Sum"],
@@ -347,6 +351,20 @@ function consumerSection(grid: Grid, m: DashboardModel): void {
       ]),
     });
   }
+  // With the idempotency store (every consumer of the unit uses it), the copies it skipped.
+  if (!m.queues.some((q) => q.deduplicated)) return;
+  const title = "Duplicates skipped: processed before in some region";
+  grid.add(
+    WIDTH,
+    HEIGHT,
+    "metric",
+    perQueue(m, title, "Sum", (q) => [
+      METRIC_NAMESPACE,
+      DUPLICATES_SKIPPED_METRIC.name,
+      ...dims(consumerDimensions(m.unitName, q.role)),
+      { region: q.region, label: queueLabel(q) },
+    ]),
+  );
 }
 
 /** The producer API's requests, errors and latency. */

@@ -13,11 +13,15 @@ import {
   VISIBILITY_TIMEOUT_FACTOR,
   VISIBILITY_TIMEOUT_SECONDS,
 } from "./defaults";
+import { IDEMPOTENCY_TABLE_ACTIONS, IdempotencyTable } from "./idempotency-table";
 import { NodejsFunction } from "./nodejs-function";
-import { providerOf } from "./providers";
+import { providerOf, regionOf } from "./providers";
 
 /** Entry of the consumer handler, relative to the project root. */
 export const CONSUMER_ENTRY = "lambdas/consumer/index.ts";
+
+/** Entry of the consumer with the unit's idempotency store (a package with DynamoDB code). */
+export const IDEMPOTENT_CONSUMER_ENTRY = "lambdas/consumer/idempotent.ts";
 
 export interface QueueConsumerProps {
   /** The queue to drain; the consumer is created in its region. */
@@ -72,12 +76,19 @@ export interface QueueConsumerProps {
    * @default - false
    */
   readonly rawMessageDelivery?: boolean;
+  /**
+   * The unit's idempotency store: the consumer skips messages already processed in any region,
+   * using the table's copy in the queue's region.
+   * @default - none; every record is processed
+   */
+  readonly idempotencyTable?: IdempotencyTable;
 }
 
 /**
  * The Lambda consumer of one queue: the function, in the queue's region, and its event source
  * mapping with partial batch responses. Its role may receive, delete and change visibility on
- * this queue only.
+ * this queue only, and, with the unit's idempotency store, read and write items of the table's
+ * copy in this region only.
  */
 export class QueueConsumer extends Construct {
   /** The consumer function, its role and log group. */
@@ -87,7 +98,7 @@ export class QueueConsumer extends Construct {
 
   constructor(scope: Construct, id: string, props: QueueConsumerProps) {
     super(scope, id);
-    const { queue } = props;
+    const { queue, idempotencyTable: store } = props;
     const provider = providerOf(queue);
     const timeout = props.timeoutSeconds ?? FUNCTION_TIMEOUT_SECONDS;
     const batchingWindow = props.batchingWindowSeconds ?? CONSUMER_BATCHING_WINDOW_SECONDS;
@@ -105,13 +116,17 @@ export class QueueConsumer extends Construct {
     this.function = new NodejsFunction(this, "function", {
       provider,
       functionName: props.functionName,
-      entry: CONSUMER_ENTRY,
+      entry: store === undefined ? CONSUMER_ENTRY : IDEMPOTENT_CONSUMER_ENTRY,
       description: `Drains ${props.role} queue of ${props.unitName} and records per-leg latency`,
       environment: consumerEnvironment({
         unitName: props.unitName,
         stack: props.stack,
         role: props.role,
         rawMessageDelivery: props.rawMessageDelivery,
+        idempotency: store && {
+          tableName: store.name,
+          expiresAfterSeconds: store.expiresAfterSeconds,
+        },
       }),
       timeoutSeconds: timeout,
       memoryMb: props.memoryMb,
@@ -125,6 +140,16 @@ export class QueueConsumer extends Construct {
         resources: [queue.arn],
       },
     ]);
+    if (store !== undefined) {
+      this.function.addPolicy("idempotency-store", [
+        {
+          sid: "MarkMessagesInOwnRegion",
+          effect: "Allow",
+          actions: IDEMPOTENCY_TABLE_ACTIONS,
+          resources: [store.arnIn(regionOf(queue))],
+        },
+      ]);
+    }
 
     this.eventSourceMapping = new LambdaEventSourceMapping(this, "event-source-mapping", {
       provider,

@@ -5,6 +5,7 @@ import type { FanoutConfig } from "../config/config";
 import { filterFor, type SubscriptionFilter } from "../config/filter-policy";
 import type { QueueNames, QueueRole } from "../config/names";
 import { EncryptedQueue } from "./encrypted-queue";
+import type { IdempotencyTable } from "./idempotency-table";
 import { NodejsFunction } from "./nodejs-function";
 import { RegionalProviders } from "./providers";
 import { QueueConsumer } from "./queue-consumer";
@@ -30,6 +31,11 @@ export interface UnitQueueProps {
    * @default - 14 days
    */
   readonly logRetentionDays?: number;
+  /**
+   * The unit's idempotency store, which the consumer checks before measuring a message.
+   * @default - none; every record is processed
+   */
+  readonly idempotencyTable?: IdempotencyTable;
 }
 
 /**
@@ -60,6 +66,8 @@ export class UnitQueue extends Construct {
   public readonly filter?: SubscriptionFilter;
   /** Whether SNS delivers raw bodies to the queue (no envelope, no SNS legs). */
   public readonly rawMessageDelivery: boolean;
+  /** True when the consumer skips messages the unit's idempotency store marks as processed. */
+  public readonly deduplicated: boolean;
 
   /** `id` is the queue's id in its unit, `names.id` (`active`, `replica-<region>`). */
   constructor(scope: Construct, id: string, props: UnitQueueProps) {
@@ -72,6 +80,7 @@ export class UnitQueue extends Construct {
       names.role === "active" ? queues.activeRetentionSeconds : queues.replicaRetentionSeconds;
     // In active-standby mode replicas keep their messages until an operator fails over.
     this.drained = !(consumer.mode === "active-standby" && names.role === "replica");
+    this.deduplicated = props.idempotencyTable !== undefined;
 
     const queue = new EncryptedQueue(this, "queue", {
       provider: props.providers.forRegion(names.region),
@@ -110,6 +119,7 @@ export class UnitQueue extends Construct {
       memoryMb: consumer.memoryMb,
       logRetentionDays: props.logRetentionDays,
       rawMessageDelivery: this.rawMessageDelivery,
+      idempotencyTable: props.idempotencyTable,
     }).function;
   }
 }

@@ -40,6 +40,7 @@ export const LOCAL_CREDENTIALS = {
 export const PROVIDER_ENDPOINT_SERVICES = [
   "apigateway",
   "cloudwatch",
+  "dynamodb",
   "iam",
   "kms",
   "lambda",

@@ -11,6 +11,7 @@ import {
   CloudWatchClient,
 } from "@aws-sdk/client-cloudwatch";
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
+import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
 import { APIGatewayClient, GetRestApisCommand } from "@aws-sdk/client-api-gateway";
 import { IAMClient, ListRolesCommand } from "@aws-sdk/client-iam";
 import {
@@ -41,7 +42,8 @@ type Kind =
   | "cloudwatch dashboard"
   | "rest api"
   | "kms key"
-  | "kms alias";
+  | "kms alias"
+  | "dynamodb table";
 
 /**
  * Resource type -> the listing that shows it. Types that live inside another resource (a
@@ -75,6 +77,8 @@ export const COVERAGE: Readonly<Record<string, Kind>> = {
   aws_api_gateway_method_settings: "rest api",
   aws_kms_key: "kms key",
   aws_kms_alias: "kms alias",
+  // A global table's replicas are tables of their regions, listed there.
+  aws_dynamodb_table: "dynamodb table",
 };
 
 /** Resource types with no listing here. */
@@ -110,6 +114,7 @@ export async function leftovers(endpoints: Readonly<Record<string, string>>): Pr
     const cloudWatch = new CloudWatchClient(config);
     const apiGateway = new APIGatewayClient(config);
     const kms = new KMSClient(config);
+    const dynamodb = new DynamoDBClient(config);
     try {
       await list(
         "sqs queue",
@@ -169,8 +174,10 @@ export async function leftovers(endpoints: Readonly<Record<string, string>>): Pr
           .map((a) => a.AliasName)
           .filter((name) => name !== undefined && !name.startsWith("alias/aws/")),
       );
+      add("dynamodb table", (await dynamodb.send(new ListTablesCommand({}))).TableNames ?? []);
     } finally {
-      for (const client of [sqs, sns, lambda, logs, cloudWatch, apiGateway, kms]) client.destroy();
+      const clients = [sqs, sns, lambda, logs, cloudWatch, apiGateway, kms, dynamodb];
+      for (const client of clients) client.destroy();
     }
   }
   // IAM is global: list it once, through the first region's endpoint.

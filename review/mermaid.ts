@@ -1,10 +1,10 @@
 /**
  * The fan-out of one stack as a Mermaid flowchart, derived from its Terraform JSON alone:
- * API -> function -> topic -> queues -> consumers, with dead-letter queues, one subgraph per
- * region. Validating what it writes is the Mermaid parser's job (`mermaid-parser.ts`).
+ * API -> function -> topic -> queues -> consumers, with dead-letter queues and the tables
+ * consumers write (an idempotency store), one subgraph per region. Validating what it writes is the Mermaid parser's job (`mermaid-parser.ts`).
  */
 import { StackIndex } from "../inspect/stack-index";
-import { Block } from "../inspect/terraform-json";
+import { asList, Block, referencesInString } from "../inspect/terraform-json";
 
 /** Node shapes this module writes: `[open, close]`. */
 const SHAPES = {
@@ -12,6 +12,7 @@ const SHAPES = {
   function: ["[", "]"],
   topic: ["{{", "}}"],
   queue: ["[(", ")]"],
+  table: ["[[", "]]"],
   external: ["([", "])"],
 } as const;
 
@@ -77,16 +78,20 @@ class Flowchart {
 
   constructor(private readonly stack: StackIndex) {}
 
-  node(b: Block, kind: Kind, text: string): void {
-    let id = safeId(`${kind}_${b.id}`);
-    for (let n = 2; this.used.has(id); n++) id = safeId(`${kind}_${b.id}_${n}`);
+  /** A node for a block, in the block's region or, for a copy of it (a replica), in `region`. */
+  node(b: Block, kind: Kind, text: string, region?: string): void {
+    const suffix = region === undefined ? "" : `_${region}`;
+    let id = safeId(`${kind}_${b.id}${suffix}`);
+    for (let n = 2; this.used.has(id); n++) id = safeId(`${kind}_${b.id}${suffix}_${n}`);
     this.used.add(id);
-    this.ids.set(b.address, id);
-    this.nodes.push({ id, kind, label: text, region: this.stack.regionOf(b) ?? "unknown" });
+    this.ids.set(region === undefined ? b.address : `${b.address}@${region}`, id);
+    const at = region ?? this.stack.regionOf(b) ?? "unknown";
+    this.nodes.push({ id, kind, label: text, region: at });
   }
 
-  idOf(b: Block | undefined): string | undefined {
-    return b ? this.ids.get(b.address) : undefined;
+  idOf(b: Block | undefined, region?: string): string | undefined {
+    if (!b) return undefined;
+    return this.ids.get(`${b.address}@${region}`) ?? this.ids.get(b.address);
   }
 
   edge(from: string | undefined, to: string | undefined, text: string, dotted = false): void {
@@ -109,6 +114,28 @@ function addNodes(stack: StackIndex, chart: Flowchart): void {
   for (const queue of stack.resources("aws_sqs_queue")) {
     const dlq = dlqs.has(queue.address) ? ["dead-letter queue"] : [];
     chart.node(queue, "queue", label(`SQS ${nameOf(queue)}`, ...dlq));
+  }
+}
+
+/**
+ * DynamoDB tables, one node per copy (a global table's replicas in their regions, replicating
+ * from the home copy), and the functions whose roles may write items of a copy.
+ */
+function addTables(stack: StackIndex, chart: Flowchart): void {
+  for (const table of stack.resources("aws_dynamodb_table")) {
+    chart.node(table, "table", label(`DynamoDB ${nameOf(table)}`));
+    for (const replica of asList<Record<string, unknown>>(table.body.replica)) {
+      const region = String(replica.region_name);
+      chart.node(table, "table", label(`DynamoDB ${nameOf(table)}`, "replica"), region);
+      chart.edge(chart.idOf(table), chart.idOf(table, region), "global table", true);
+    }
+  }
+  for (const fn of stack.resources("aws_lambda_function")) {
+    for (const ref of allowedResources(stack, fn, "dynamodb:PutItem").flatMap(referencesInString)) {
+      const table = stack.block(ref.address);
+      if (table?.type !== "aws_dynamodb_table") continue;
+      chart.edge(chart.idOf(fn), chart.idOf(table, stack.regionOf(fn)), "marks processed");
+    }
   }
 }
 
@@ -160,21 +187,23 @@ function addRoutes(stack: StackIndex, chart: Flowchart): void {
   }
 }
 
+/** Resources the role of function `fn` may apply `action` to, by its own (attached) policies. */
+function allowedResources(stack: StackIndex, fn: Block, action: string): string[] {
+  const role = stack.target(fn.body.role, ["arn"]);
+  if (!role) return [];
+  return stack
+    .policiesOf(role)
+    .flatMap(({ at, source }) => (at === role || source.kind === "opaque" ? [] : source.statements))
+    .filter((s) => s.effect === "Allow" && s.actions.includes(action))
+    .flatMap((s) => s.resources);
+}
+
 /** A function publishes to a topic its role may sns:Publish to. */
 function addPublishers(stack: StackIndex, chart: Flowchart): void {
   for (const fn of stack.resources("aws_lambda_function")) {
-    const role = stack.target(fn.body.role, ["arn"]);
-    if (!role) continue;
-    for (const { at, source } of stack.policiesOf(role)) {
-      if (at === role || source.kind === "opaque") continue;
-      for (const s of source.statements) {
-        if (s.effect !== "Allow" || !s.actions.includes("sns:Publish")) continue;
-        for (const r of s.resources) {
-          const topic = stack.target(r, ["arn", "id"]);
-          if (topic?.type === "aws_sns_topic")
-            chart.edge(chart.idOf(fn), chart.idOf(topic), "Publish");
-        }
-      }
+    for (const r of allowedResources(stack, fn, "sns:Publish")) {
+      const topic = stack.target(r, ["arn", "id"]);
+      if (topic?.type === "aws_sns_topic") chart.edge(chart.idOf(fn), chart.idOf(topic), "Publish");
     }
   }
 }
@@ -235,5 +264,6 @@ export function stackFlowchart(stack: StackIndex): string {
   addRoutes(stack, chart);
   addPublishers(stack, chart);
   addDeliveries(stack, chart);
+  addTables(stack, chart);
   return render(stack, chart);
 }

@@ -8,6 +8,11 @@ import {
 } from "../config/config";
 import { FanoutAlarms } from "../constructs/fanout-alarms";
 import { FanoutTopic } from "../constructs/fanout-topic";
+import {
+  IdempotencyTable,
+  idempotencyExpirySeconds,
+  idempotencyTableName,
+} from "../constructs/idempotency-table";
 import { LatencyDashboard } from "../constructs/latency-dashboard";
 import { ProducerApi } from "../constructs/producer-api";
 import { RegionalProviders } from "../constructs/providers";
@@ -36,6 +41,8 @@ export class FanoutStack extends TerraformStack {
   public readonly dashboard: LatencyDashboard;
   /** The unit's alarms, each in the region of its metric. */
   public readonly alarms: FanoutAlarms;
+  /** The unit's idempotency store; `undefined` unless the `idempotencyStore` setting is on. */
+  public readonly idempotencyTable?: IdempotencyTable;
 
   constructor(scope: Construct, props: FanoutStackProps) {
     const { config, unit } = props;
@@ -56,6 +63,16 @@ export class FanoutStack extends TerraformStack {
     });
     const topic = this.topic.topic;
 
+    // With the idempotency store: one global table, replicated to every region of the unit.
+    if (config.consumer.idempotencyStore) {
+      this.idempotencyTable = new IdempotencyTable(this, "idempotency", {
+        provider: providers.forRegion(homeRegion),
+        name: idempotencyTableName(names.unit),
+        replicaRegions: unit.replicaRegions,
+        expiresAfterSeconds: idempotencyExpirySeconds(config.queues),
+      });
+    }
+
     // The active queue and one replica per other region, each with its DLQ, subscription
     // (created in the topic's region), delivery DLQ and consumer (in the queue's region).
     this.queues = names.queues.map(
@@ -69,6 +86,7 @@ export class FanoutStack extends TerraformStack {
           queues: config.queues,
           consumer: config.consumer,
           logRetentionDays: config.logRetentionDays,
+          idempotencyTable: this.idempotencyTable,
         }),
     );
 
@@ -174,6 +192,13 @@ export class FanoutStack extends TerraformStack {
         description: "Encrypted SNS topic each region's alarms notify, by region",
       },
     };
+    if (this.idempotencyTable !== undefined) {
+      outputs.idempotency_table_name = {
+        value: this.idempotencyTable.table.name,
+        description:
+          "Idempotency table of the unit (a global table: the same name in every region)",
+      };
+    }
     for (const [id, output] of Object.entries(outputs)) {
       new TerraformOutput(this, id, output);
     }

@@ -67,6 +67,7 @@ export const HOME_TYPES: readonly string[] = [
   "aws_api_gateway_rest_api",
   "aws_api_gateway_account",
   "aws_cloudwatch_dashboard",
+  "aws_dynamodb_table", // a global table: its replicas are blocks of the home region's table
 ];
 
 /** Resource types placed by their name, as the configuration gives it (see `regionsByName`). */

@@ -368,6 +368,7 @@ describe("every rule", () => {
       "sns-encryption",
       "sns-tls-only",
       "sns-subscription-provider",
+      "dynamodb-encryption-recovery",
       "lambda-runtime",
       "lambda-log-group",
       "lambda-permission-scoped",

@@ -16,6 +16,9 @@ import { consumerEnvironment } from "../../lambdas/consumer/env";
 
 const CONSUMER = "lambdas/consumer/index.ts";
 const MAX_CONSUMER_BYTES = 60 * 1024;
+const IDEMPOTENT_CONSUMER = "lambdas/consumer/idempotent.ts";
+/** Powertools idempotency and JMESPath add about 40 KiB; the DynamoDB client stays external. */
+const MAX_IDEMPOTENT_CONSUMER_BYTES = 100 * 1024;
 
 let scratch: string;
 const dir = (name: string) => path.join(scratch, name);
@@ -185,6 +188,74 @@ describe("bundled consumer init", () => {
     );
     expect(child.status).not.toBe(0);
     expect(child.stderr).toContain("Error: Missing environment variable FANOUT_QUEUE_ROLE\n");
+  });
+});
+
+describe("bundleLambda on the consumer with the idempotency store", () => {
+  let outdir: string;
+  let code: string;
+
+  beforeAll(() => {
+    outdir = dir("idempotent-consumer");
+    const result = bundleLambda({ entry: IDEMPOTENT_CONSUMER, outdir });
+    code = read(outdir, BUNDLE_FILE).toString();
+    expect(result.bytes).toBeLessThanOrEqual(MAX_IDEMPOTENT_CONSUMER_BYTES);
+  });
+
+  it("leaves the DynamoDB client to the runtime, and the plain consumer without it", () => {
+    expect(code).toContain('require("@aws-sdk/client-dynamodb")');
+    const plain = dir("plain-consumer");
+    bundleLambda({ entry: CONSUMER, outdir: plain });
+    expect(read(plain, BUNDLE_FILE).toString()).not.toContain("@aws-sdk/client-dynamodb");
+  });
+
+  it("runs, and reaches DynamoDB through AWS_ENDPOINT_URL (here refused: the record fails)", () => {
+    const body = JSON.stringify({
+      Type: "Notification",
+      MessageId: "m-1",
+      TopicArn: "arn:aws:sns:us-east-1:123456789012:fanout-primary-topic",
+      Message: JSON.stringify({ recorded_at: Date.now() - 100 }),
+      Timestamp: new Date(Date.now() - 80).toISOString(),
+    });
+    const attributes = {
+      SentTimestamp: String(Date.now() - 70),
+      ApproximateFirstReceiveTimestamp: String(Date.now() - 60),
+    };
+    const event = {
+      Records: [
+        { messageId: "good", body, attributes },
+        { messageId: "bad", body: "not json", attributes },
+      ],
+    };
+    const script = `
+      const { handler } = require(${JSON.stringify(path.join(outdir, BUNDLE_FILE))});
+      handler(${JSON.stringify(event)}, undefined, () => {}).then((response) => {
+        console.log("RESPONSE " + JSON.stringify(response));
+      });
+    `;
+    const env = {
+      PATH: process.env.PATH,
+      // Where the local runtime, too, resolves the modules bundles leave external.
+      NODE_PATH: path.join(PROJECT_ROOT, "node_modules"),
+      AWS_REGION: "us-east-1",
+      AWS_ENDPOINT_URL: "http://127.0.0.1:1",
+      AWS_ACCESS_KEY_ID: "local",
+      AWS_SECRET_ACCESS_KEY: "local",
+      AWS_MAX_ATTEMPTS: "1",
+      ...consumerEnvironment({
+        unitName: "fanout-primary",
+        stack: "primary",
+        role: "active",
+        idempotency: { tableName: "fanout-primary-idempotency", expiresAfterSeconds: 60 },
+      }),
+    };
+    const child = spawnSync(process.execPath, ["-e", script], { env, encoding: "utf8" });
+    const response = child.stdout.split("\n").find((l) => l.startsWith("RESPONSE "));
+    const answer = JSON.parse(response?.slice("RESPONSE ".length) ?? "null") as {
+      batchItemFailures: { itemIdentifier: string }[];
+    };
+    expect(answer.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(["bad", "good"]);
+    expect(child.stdout + child.stderr).toMatch(/idempotency store: .*[\s\S]*127\.0\.0\.1:1/);
   });
 });
 

@@ -107,6 +107,32 @@ describe("the Mermaid flowchart", () => {
     expect(flowchartProblems(chart)).toEqual([]);
   });
 
+  it("shows each copy of an idempotency table in its region, written by that region's consumer", () => {
+    const store = stackJsons(
+      defaultConfig({ FANOUT_CONSUMER_MODE: "active-standby", FANOUT_IDEMPOTENCY_STORE: "true" }),
+    );
+    const chart = stackFlowchart(new StackIndex(store[0]));
+    expect(flowchartProblems(chart)).toEqual([]);
+    const east = chart.split("  subgraph region_us_west_2")[0];
+    const west = chart.split("  subgraph region_us_west_2")[1].split("\n  end")[0];
+    expect(east).toMatch(
+      /table_idempotency_table_\w+\[\["DynamoDB fanout-primary-idempotency"\]\]/,
+    );
+    expect(west).toMatch(/_us_west_2\[\["DynamoDB fanout-primary-idempotency<br\/>replica"\]\]/);
+    const edges = (label: string) => chart.split("\n").filter((l) => l.includes(`|${label}|`));
+    expect(edges("global table")).toEqual([
+      expect.stringMatching(/^ {2}table_\w+ -\.->\|global table\| table_\w+_us_west_2$/),
+    ]);
+    expect(edges("marks processed")).toEqual([
+      expect.stringMatching(
+        /function_active_consumer_\w+ -->\|marks processed\| table_\w+[0-9A-F]$/,
+      ),
+      expect.stringMatching(
+        /function_replica_us_west_2_consumer_\w+ -->\|marks processed\| table_\w+_us_west_2$/,
+      ),
+    ]);
+  });
+
   const unavailable = mermaidParserUnavailable();
   if (unavailable) {
     console.warn(
@@ -203,9 +229,9 @@ describe("subscriptions", () => {
 
 describe("policy-check results", () => {
   it("say there are none for the real stacks", () => {
-    expect(RULES).toHaveLength(18);
-    expect(report).toMatch(/Policy checks: 18 rules, no violations\./);
-    expect(report.match(/No violations of the 18 rules\./g)).toHaveLength(defaults.length);
+    expect(RULES).toHaveLength(19);
+    expect(report).toMatch(/Policy checks: 19 rules, no violations\./);
+    expect(report.match(/No violations of the 19 rules\./g)).toHaveLength(defaults.length);
   });
 
   it("list every rule, and whether it holds, in each stack's section", () => {

@@ -7,6 +7,7 @@
  * whoever made it. The resource-policy rules read every type of RESOURCE_POLICY_CARRIERS.
  */
 import { apiIamAuth, apiNoAuthOnlyHealth } from "./api";
+import { dynamodbEncryptionAndRecovery } from "./dynamodb";
 import { iamLeastPrivilege } from "./iam";
 import { lambdaLogGroup, lambdaPermissionScoped, lambdaRuntime } from "./lambda";
 import { resourcePolicyDocument, resourcePolicyPrincipals } from "./resource-policy";
@@ -76,6 +77,12 @@ export const RULES: readonly Rule[] = [
     description:
       "Every SNS subscription is created with its topic's provider (AWS rejects a cross-region subscription made in the endpoint's region).",
     check: snsSubscriptionProvider,
+  },
+  {
+    id: "dynamodb-encryption-recovery",
+    description:
+      "Every DynamoDB table is encrypted with KMS (server_side_encryption enabled) and has point-in-time recovery on, and so does each of its replicas.",
+    check: dynamodbEncryptionAndRecovery,
   },
   {
     id: "lambda-runtime",

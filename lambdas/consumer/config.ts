@@ -6,7 +6,7 @@ import {
   QUEUE_ROLES,
   type ConsumerDimensions,
 } from "../shared/metrics";
-import { CONSUMER_ENV, DEFAULT_MAX_CLOCK_SKEW_MS } from "./env";
+import { CONSUMER_ENV, DEFAULT_MAX_CLOCK_SKEW_MS, type IdempotencyStoreSettings } from "./env";
 
 /** Consumer settings, read once at init from the environment. */
 export interface ConsumerConfig {
@@ -22,6 +22,27 @@ export interface ConsumerConfig {
   readonly dimensions: ConsumerDimensions;
   /** The subscription delivers raw bodies: no SNS envelope is unwrapped. */
   readonly rawMessageDelivery: boolean;
+  /** The unit's idempotency store; `undefined`: every record is processed. */
+  readonly idempotency?: IdempotencyStoreSettings;
+}
+
+/** The idempotency store variables: both set, or neither. */
+function readIdempotency(env: NodeJS.ProcessEnv): IdempotencyStoreSettings | undefined {
+  const tableName = env[CONSUMER_ENV.idempotencyTable]?.trim() ?? "";
+  const expiryText = env[CONSUMER_ENV.idempotencyExpiresAfterSeconds]?.trim() ?? "";
+  if (tableName === "" && expiryText === "") return undefined;
+  if (tableName === "") {
+    throw new Error(
+      `Missing environment variable ${CONSUMER_ENV.idempotencyTable}: ${CONSUMER_ENV.idempotencyExpiresAfterSeconds} is set`,
+    );
+  }
+  const expiresAfterSeconds = /^\d+$/.test(expiryText) ? Number(expiryText) : NaN;
+  if (!Number.isSafeInteger(expiresAfterSeconds) || expiresAfterSeconds < 1) {
+    throw new Error(
+      `Invalid ${CONSUMER_ENV.idempotencyExpiresAfterSeconds} ${JSON.stringify(expiryText)}: expected a positive integer of seconds`,
+    );
+  }
+  return { tableName, expiresAfterSeconds };
 }
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
@@ -80,5 +101,7 @@ export function loadConsumerConfig(env: NodeJS.ProcessEnv): ConsumerConfig {
   } catch (error) {
     throw new Error(`Invalid ${CONSUMER_ENV.serviceName}: ${(error as Error).message}`);
   }
-  return { unitName, stack, role, maxClockSkewMs, dimensions, rawMessageDelivery };
+  const idempotency = readIdempotency(env);
+  const config = { unitName, stack, role, maxClockSkewMs, dimensions, rawMessageDelivery };
+  return idempotency === undefined ? config : { ...config, idempotency };
 }

@@ -20,6 +20,10 @@ export const CONSUMER_ENV = {
   maxClockSkewMs: "FANOUT_MAX_CLOCK_SKEW_MS",
   /** Optional: `true` when the queue's subscription uses SNS raw message delivery. */
   rawMessageDelivery: "FANOUT_RAW_MESSAGE_DELIVERY",
+  /** Optional: the unit's idempotency table (each region's replica has this name). */
+  idempotencyTable: "FANOUT_IDEMPOTENCY_TABLE",
+  /** With the table: how long a processed message stays marked, in seconds. */
+  idempotencyExpiresAfterSeconds: "FANOUT_IDEMPOTENCY_EXPIRES_AFTER_SECONDS",
 } as const;
 
 /** Default tolerance for a `recorded_at` later than handler start: the shared rule's. */
@@ -43,13 +47,27 @@ export interface ConsumerEnvironmentProps {
    * @default - false; the variable is left unset
    */
   readonly rawMessageDelivery?: boolean;
+  /**
+   * The unit's idempotency store: consumers skip messages already processed in any region.
+   * @default - none; every record is processed
+   */
+  readonly idempotency?: IdempotencyStoreSettings;
+}
+
+/** Where a consumer marks messages as processed, and for how long. */
+export interface IdempotencyStoreSettings {
+  /** Name of the unit's DynamoDB table; the consumer uses the replica in its own region. */
+  readonly tableName: string;
+  /** Seconds a processed message stays marked (the items' TTL). */
+  readonly expiresAfterSeconds: number;
 }
 
 /**
  * The environment variables a consumer function needs, keyed by name. The infrastructure merges
  * them into the function's environment so names and values match what the consumer reads.
  *
- * @throws Error on an invalid unit name, role, empty stack or negative/non-integer skew
+ * @throws Error on an invalid unit name, role, empty stack, negative/non-integer skew, or an
+ *   empty idempotency table name or non-positive expiry
  */
 export function consumerEnvironment(props: ConsumerEnvironmentProps): Record<string, string> {
   consumerDimensions(props.unitName, props.role);
@@ -71,5 +89,18 @@ export function consumerEnvironment(props: ConsumerEnvironmentProps): Record<str
     env[CONSUMER_ENV.maxClockSkewMs] = String(props.maxClockSkewMs);
   }
   if (props.rawMessageDelivery === true) env[CONSUMER_ENV.rawMessageDelivery] = "true";
+  if (props.idempotency !== undefined) {
+    const { tableName, expiresAfterSeconds } = props.idempotency;
+    if (tableName.length === 0) {
+      throw new Error('Invalid idempotency table name "": expected a non-empty string');
+    }
+    if (!Number.isSafeInteger(expiresAfterSeconds) || expiresAfterSeconds < 1) {
+      throw new Error(
+        `Invalid idempotency expiresAfterSeconds ${expiresAfterSeconds}: expected a positive integer of seconds`,
+      );
+    }
+    env[CONSUMER_ENV.idempotencyTable] = tableName;
+    env[CONSUMER_ENV.idempotencyExpiresAfterSeconds] = String(expiresAfterSeconds);
+  }
   return env;
 }

@@ -4,6 +4,7 @@ import { Metrics } from "@aws-lambda-powertools/metrics";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import {
   BATCH_METRICS,
+  DUPLICATES_SKIPPED_METRIC,
   FAILED_RECORDS_METRIC,
   LATENCY_METRICS,
   METRIC_NAMESPACE,
@@ -13,7 +14,15 @@ import {
   type MetricDefinition,
 } from "../shared/metrics";
 import { loadConsumerConfig, type ConsumerConfig } from "./config";
-import { computeLegs, parseRecord, type LatencyLegs, type Rejection } from "./latency";
+import { CONSUMER_ENV } from "./env";
+import type { ProcessOnce, ProcessOnceOptions } from "./idempotency";
+import {
+  computeLegs,
+  parseRecord,
+  snsMessageId,
+  type LatencyLegs,
+  type Rejection,
+} from "./latency";
 
 /** The consumer's Lambda handler, narrowed to what it really takes and returns. */
 export type ConsumerHandler = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
@@ -31,10 +40,15 @@ export interface ConsumerDeps {
    * @default - `Date.now`
    */
   readonly clock?: () => number;
+  /**
+   * The unit's idempotency store: SNS messages already processed in any region are skipped.
+   * @default - none; every record is processed
+   */
+  readonly once?: ProcessOnce;
 }
 
 /** A consumer wired from its environment. */
-export interface Consumer extends Required<ConsumerDeps> {
+export interface Consumer extends Required<Omit<ConsumerDeps, "once">>, Pick<ConsumerDeps, "once"> {
   /** The Lambda handler. */
   readonly handler: ConsumerHandler;
 }
@@ -55,6 +69,8 @@ export class RecordRejectedError extends Error {
 interface Tally {
   readonly legs: LatencyLegs[];
   readonly failures: Map<FailureReason, number>;
+  /** Records skipped as processed before; `undefined` without an idempotency store. */
+  duplicates?: number;
 }
 
 // The contract's unit and resolution literals are Powertools' own: a mismatch fails to compile.
@@ -82,6 +98,7 @@ function emitTally(metrics: Metrics, tally: Tally, batchSize: number): void {
   emit(metrics, BATCH_METRICS.Processed, tally.legs.length);
   emit(metrics, BATCH_METRICS.Failed, failed);
   emit(metrics, BATCH_METRICS.NegativeLatencies, negatives);
+  if (tally.duplicates !== undefined) emit(metrics, DUPLICATES_SKIPPED_METRIC, tally.duplicates);
 }
 
 /**
@@ -90,13 +107,16 @@ function emitTally(metrics: Metrics, tally: Tally, batchSize: number): void {
  * the invocation's metrics before returning. Records are never retried in-process.
  */
 export function createHandler(deps: ConsumerDeps): ConsumerHandler {
-  const { config, logger, metrics } = deps;
+  const { config, logger, metrics, once } = deps;
   const clock = deps.clock ?? Date.now;
 
   return async (event, context) => {
     const startedAt = clock();
-    if (context !== undefined) logger.addContext(context);
-    const tally: Tally = { legs: [], failures: new Map() };
+    if (context !== undefined) {
+      logger.addContext(context);
+      once?.registerContext(context);
+    }
+    const tally: Tally = { legs: [], failures: new Map(), duplicates: once && 0 };
 
     const fail = (record: SQSRecord, rejection: Rejection, error?: unknown): never => {
       tally.failures.set(rejection.reason, (tally.failures.get(rejection.reason) ?? 0) + 1);
@@ -109,7 +129,7 @@ export function createHandler(deps: ConsumerDeps): ConsumerHandler {
       throw new RecordRejectedError(rejection);
     };
 
-    const recordHandler = (record: SQSRecord): void => {
+    const recordHandler = async (record: SQSRecord): Promise<void> => {
       let parsed;
       try {
         parsed = parseRecord(record, {
@@ -121,8 +141,36 @@ export function createHandler(deps: ConsumerDeps): ConsumerHandler {
         fail(record, { reason: "Unexpected", detail: (error as Error).message }, error);
         return;
       }
-      if (!parsed.ok) fail(record, parsed.rejection);
-      else tally.legs.push(computeLegs(parsed.times, startedAt));
+      if (!parsed.ok) {
+        fail(record, parsed.rejection);
+        return;
+      }
+      const { times } = parsed;
+      // Only SNS deliveries have copies in other regions; bad records never reach the store.
+      const key = once && times.path === "sns" ? snsMessageId(record) : undefined;
+      if (once === undefined || key === undefined) {
+        tally.legs.push(computeLegs(times, startedAt));
+        return;
+      }
+      // Measured inside the store's step; counted only once the store marked it completed.
+      let legs: LatencyLegs | undefined;
+      let outcome;
+      try {
+        outcome = await once.run(key, () => void (legs = computeLegs(times, startedAt)));
+      } catch (error) {
+        const detail = `idempotency store: ${(error as Error).message}`;
+        fail(record, { reason: "Unexpected", detail }, error);
+        return;
+      }
+      if (outcome === "processed" && legs !== undefined) {
+        tally.legs.push(legs);
+      } else {
+        tally.duplicates = (tally.duplicates ?? 0) + 1;
+        logger.info("Record skipped: processed before", {
+          messageId: record.messageId,
+          snsMessageId: key,
+        });
+      }
     };
 
     const processor = new BatchProcessor(EventType.SQS, { logger });
@@ -145,13 +193,20 @@ export interface CreateConsumerOptions {
    * @default - `Date.now`
    */
   readonly clock?: () => number;
+  /**
+   * Builds the idempotency store the environment names. Only the entry that deploys with the
+   * store passes it (`idempotent.ts`), so the plain entry's package holds no DynamoDB code.
+   * @default - none; an environment naming a store is refused
+   */
+  readonly processOnce?: (options: ProcessOnceOptions) => ProcessOnce;
 }
 
 /**
  * Wires a consumer from environment variables: config, Powertools logger and metrics (namespace
  * and dimensions from the metric contract), handler.
  *
- * @throws Error when the environment is invalid (see `loadConsumerConfig`)
+ * @throws Error when the environment is invalid (see `loadConsumerConfig`), or names an
+ *   idempotency store without `options.processOnce`
  */
 export function createConsumer(
   env: NodeJS.ProcessEnv,
@@ -168,6 +223,15 @@ export function createConsumer(
     defaultDimensions: { ...config.dimensions },
   });
   const clock = options.clock ?? Date.now;
-  const handler = createHandler({ config, logger, metrics, clock });
-  return { config, logger, metrics, clock, handler };
+  if (config.idempotency !== undefined && options.processOnce === undefined) {
+    throw new Error(
+      `Invalid ${CONSUMER_ENV.idempotencyTable} ${JSON.stringify(config.idempotency.tableName)}: this package has no idempotency store; deploy lambdas/consumer/idempotent.ts`,
+    );
+  }
+  // Every consumer of the unit keys by the unit name, so the regions see each other's marks.
+  const once =
+    config.idempotency &&
+    options.processOnce?.({ ...config.idempotency, keyPrefix: config.unitName });
+  const handler = createHandler({ config, logger, metrics, clock, once });
+  return { config, logger, metrics, clock, handler, once };
 }

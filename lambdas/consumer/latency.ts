@@ -221,3 +221,14 @@ export function computeLegs(times: RecordTimes, startedAt: number): LatencyLegs 
   }
   return { ProducerToSqsLatency: times.sentTimestamp - times.recordedAt, ...shared };
 }
+
+/**
+ * The SNS `MessageId` of a record whose body is an SNS envelope: the key of the message in every
+ * region. `undefined` for a message sent straight to one queue, which has no copy elsewhere.
+ */
+export function snsMessageId(record: Pick<RecordInput, "body">): string | undefined {
+  const body = tryParseJson(record.body);
+  if (body === undefined || !isSnsEnvelope(body.value)) return undefined;
+  const id = body.value.MessageId;
+  return typeof id === "string" && id !== "" ? id : undefined;
+}

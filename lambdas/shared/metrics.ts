@@ -183,7 +183,8 @@ export const FAILURE_REASON_DESCRIPTIONS: { readonly [K in FailureReason]: strin
   RecordedAtInFuture: "recorded_at is later than handler start plus the allowed clock skew.",
   InvalidSqsAttributes:
     "SentTimestamp or ApproximateFirstReceiveTimestamp is missing or not a number.",
-  Unexpected: "The consumer failed on the record for a reason it does not know (a bug).",
+  Unexpected:
+    "The consumer failed on the record for a reason it does not know (a bug), or the idempotency store failed or holds the message in progress elsewhere.",
 };
 
 /** Failed records by reason: carries the consumer dimensions plus {@link REASON_DIMENSION}. */
@@ -192,6 +193,19 @@ export const FAILED_RECORDS_METRIC: MetricDefinition = {
   unit: "Count",
   resolution: STANDARD_RESOLUTION,
   description: "Records reported in batchItemFailures, by reason.",
+};
+
+/**
+ * Records skipped as already processed, one data point per invocation of a consumer that uses
+ * the unit's idempotency store (setting `idempotencyStore`); carries the consumer dimensions.
+ * Skipped records are neither `Processed` nor `Failed`: the three add up to `BatchSize`.
+ */
+export const DUPLICATES_SKIPPED_METRIC: MetricDefinition = {
+  name: "DuplicatesSkipped",
+  unit: "Count",
+  resolution: STANDARD_RESOLUTION,
+  description:
+    "Records whose SNS MessageId the idempotency store marks as processed, in this region or another; deleted without measuring.",
 };
 
 /** Dimension holding the fan-out unit name; Powertools names it `service`. */

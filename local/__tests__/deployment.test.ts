@@ -154,8 +154,18 @@ describe("inventory coverage", () => {
     expect(uncoveredTypes(types)).toEqual([]);
   });
 
+  it("lists the idempotency store's table (and its replicas, tables of their regions)", () => {
+    const store = synthAll(
+      defaultConfig({ FANOUT_CONSUMER_MODE: "active-standby", FANOUT_IDEMPOTENCY_STORE: "true" }),
+    );
+    const types = Object.values(store).flatMap((s) => Object.keys(s.json.resource));
+    expect(types).toContain("aws_dynamodb_table");
+    expect(uncoveredTypes(types)).toEqual([]);
+    expect(COVERAGE.aws_dynamodb_table).toBe("dynamodb table");
+  });
+
   it("names a type it cannot list", () => {
-    expect(uncoveredTypes(["aws_sqs_queue", "aws_dynamodb_table"])).toEqual(["aws_dynamodb_table"]);
+    expect(uncoveredTypes(["aws_sqs_queue", "aws_s3_bucket"])).toEqual(["aws_s3_bucket"]);
     expect(COVERAGE.aws_sqs_queue).toBe("sqs queue");
   });
 });

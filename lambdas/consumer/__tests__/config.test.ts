@@ -1,6 +1,6 @@
 import { consumerEnvironment } from "../env";
 import { loadConsumerConfig } from "../config";
-import { REPLICA_ENV } from "./factories";
+import { REPLICA_ENV, STORE_SETTINGS, replicaStoreEnv } from "./factories";
 
 describe("loadConsumerConfig", () => {
   it("reads what consumerEnvironment writes", () => {
@@ -18,6 +18,11 @@ describe("loadConsumerConfig", () => {
       dimensions: { service: "fanout-secondary", Role: "active" },
       rawMessageDelivery: false,
     });
+  });
+
+  it("reads the idempotency store consumerEnvironment writes, and none when it writes none", () => {
+    expect(loadConsumerConfig(replicaStoreEnv()).idempotency).toStrictEqual(STORE_SETTINGS);
+    expect(loadConsumerConfig(REPLICA_ENV)).not.toHaveProperty("idempotency");
   });
 
   it("defaults the clock-skew tolerance to one minute", () => {
@@ -48,6 +53,18 @@ describe("loadConsumerConfig", () => {
     [
       { FANOUT_RAW_MESSAGE_DELIVERY: "yes" },
       'Invalid FANOUT_RAW_MESSAGE_DELIVERY "yes": expected true, false or unset',
+    ],
+    [
+      { FANOUT_IDEMPOTENCY_EXPIRES_AFTER_SECONDS: "60" },
+      "Missing environment variable FANOUT_IDEMPOTENCY_TABLE: FANOUT_IDEMPOTENCY_EXPIRES_AFTER_SECONDS is set",
+    ],
+    [
+      { FANOUT_IDEMPOTENCY_TABLE: "t" },
+      'Invalid FANOUT_IDEMPOTENCY_EXPIRES_AFTER_SECONDS "": expected a positive integer of seconds',
+    ],
+    [
+      { FANOUT_IDEMPOTENCY_TABLE: "t", FANOUT_IDEMPOTENCY_EXPIRES_AFTER_SECONDS: "0" },
+      /FANOUT_IDEMPOTENCY_EXPIRES_AFTER_SECONDS "0"/,
     ],
   ])("throws when the environment has %p", (override, message) => {
     expect(() => loadConsumerConfig({ ...REPLICA_ENV, ...override })).toThrow(message);

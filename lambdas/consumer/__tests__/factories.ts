@@ -1,5 +1,6 @@
 /** Record factories and output capture for the consumer tests. */
 import type { SQSEvent, SQSRecord, SQSRecordAttributes } from "aws-lambda";
+import { consumerEnvironment } from "../env";
 
 /** Handler start used by the tests: 2024-11-24T03:00:00.090Z. */
 export const STARTED_AT = 1_732_417_200_090;
@@ -11,6 +12,21 @@ export const REPLICA_ENV = {
   FANOUT_STACK: "primary",
   FANOUT_QUEUE_ROLE: "replica",
 } as const;
+
+/** The idempotency store of the `primary` unit, as infrastructure names it (15 days). */
+export const STORE_SETTINGS = {
+  tableName: "fanout-primary-idempotency",
+  expiresAfterSeconds: 1_296_000,
+} as const;
+
+/** {@link REPLICA_ENV} as `consumerEnvironment` writes it for a unit with the store. */
+export const replicaStoreEnv = () =>
+  consumerEnvironment({
+    unitName: "fanout-primary",
+    stack: "primary",
+    role: "replica",
+    idempotency: STORE_SETTINGS,
+  });
 
 let sequence = 0;
 

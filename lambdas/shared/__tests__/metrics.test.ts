@@ -1,6 +1,7 @@
 import {
   BATCH_METRICS,
   BATCH_METRIC_NAMES,
+  DUPLICATES_SKIPPED_METRIC,
   FAILED_RECORDS_METRIC,
   FAILURE_REASONS,
   FAILURE_REASON_DESCRIPTIONS,
@@ -71,11 +72,17 @@ describe("metric contract", () => {
       expect(BATCH_METRICS[name]).toMatchObject({ name, unit: "Count" });
     }
     expect(FAILED_RECORDS_METRIC).toMatchObject({ name: "FailedRecords", unit: "Count" });
+    expect(DUPLICATES_SKIPPED_METRIC).toMatchObject({ name: "DuplicatesSkipped", unit: "Count" });
     expect(Object.keys(FAILURE_REASON_DESCRIPTIONS).sort()).toEqual([...FAILURE_REASONS].sort());
   });
 
   it("has no two metrics with the same name", () => {
-    const names = [...LATENCY_METRIC_NAMES, ...BATCH_METRIC_NAMES, FAILED_RECORDS_METRIC.name];
+    const names = [
+      ...LATENCY_METRIC_NAMES,
+      ...BATCH_METRIC_NAMES,
+      FAILED_RECORDS_METRIC.name,
+      DUPLICATES_SKIPPED_METRIC.name,
+    ];
     expect(new Set(names).size).toBe(names.length);
   });
 });
