@@ -19,13 +19,8 @@ export const TOPIC_SIGNATURE_VERSION = 2;
  */
 export const QUEUE_SSE_SQS = true;
 
-/**
- * Largest message every queue accepts, in bytes. With raw delivery off SNS wraps each message in
- * its JSON envelope, where quotes and backslashes double, so a message near SNS's 256 KiB can
- * need more. SQS accepts up to 1 MiB since 2025, but hashicorp/aws 5.100.0 (pinned) allows
- * `max_message_size` only up to 262144: this is the most it can set.
- */
-export const QUEUE_MAX_MESSAGE_BYTES = 262_144;
+/** Largest message every queue accepts (the producer API refuses what SNS would wrap larger). */
+export { QUEUE_MAX_MESSAGE_BYTES } from "../lambdas/shared/sns-envelope";
 
 /** Default retention of a queue, in seconds: the active queue's (4 days, the SQS default). */
 export const QUEUE_RETENTION_SECONDS = SETTINGS.activeRetentionSeconds.default;

@@ -1,3 +1,4 @@
+import { envelopeBytes, QUEUE_MAX_MESSAGE_BYTES } from "../shared/sns-envelope";
 import type { APIGatewayProxyEvent } from "aws-lambda";
 import {
   ATTRIBUTES_FIELD,
@@ -196,7 +197,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  * Validates a `POST /messages` request and builds what to publish. Pure: `now` is the clock
  * (epoch ms) used to stamp `recorded_at` when the body has none. Checks in this order:
  * content type (415), idempotency key (400), body encoding and JSON object (400), `recorded_at`
- * (400), attributes (400), size (413).
+ * (400), attributes (400), size (413), size in the SNS envelope the queues receive (413).
  */
 export function parsePublishRequest(
   event: Pick<APIGatewayProxyEvent, "headers" | "multiValueHeaders" | "body" | "isBase64Encoded">,
@@ -260,6 +261,15 @@ export function parsePublishRequest(
       413,
       `Message is ${size} bytes once recorded_at and the attributes are added; ` +
         `SNS accepts at most ${MAX_MESSAGE_BYTES}`,
+    );
+  }
+  // What the queues receive is SNS's envelope around the message: it must fit them too.
+  const delivered = envelopeBytes(message, attributes.attributes);
+  if (delivered > QUEUE_MAX_MESSAGE_BYTES) {
+    return fail(
+      413,
+      `Message is ${delivered} bytes in the SNS envelope the queues receive (quotes, backslashes ` +
+        `and control characters are escaped again there); the queues accept at most ${QUEUE_MAX_MESSAGE_BYTES}`,
     );
   }
   return { ok: true, message, attributes: attributes.attributes, recordedAt, size };

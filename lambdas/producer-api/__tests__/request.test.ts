@@ -1,3 +1,4 @@
+import { envelopeBytes, QUEUE_MAX_MESSAGE_BYTES } from "../../shared/sns-envelope";
 import {
   ATTRIBUTES_FIELD,
   IDEMPOTENCY_ATTRIBUTE,
@@ -396,13 +397,20 @@ describe("parsePublishRequest", () => {
     // {"data":"<fill>","recorded_at":1740830400123} is 45 bytes plus the fill.
     const overhead = JSON.stringify({ data: "", recorded_at: NOW }).length;
 
-    it("accepts a message of exactly 262144 bytes, recorded_at included", () => {
-      const event = publishEvent({ data: "x".repeat(MAX_MESSAGE_BYTES - overhead) });
-      expect(parsePublishRequest(event, NOW)).toMatchObject({ ok: true, size: MAX_MESSAGE_BYTES });
+    // The queues receive SNS's envelope: a plain message fits while the envelope does.
+    const base = JSON.stringify({ data: "", recorded_at: NOW });
+    const largestFill = QUEUE_MAX_MESSAGE_BYTES - envelopeBytes(base, {});
+
+    it("accepts the largest plain message whose SNS envelope fits the queues", () => {
+      const event = publishEvent({ data: "x".repeat(largestFill) });
+      expect(parsePublishRequest(event, NOW)).toMatchObject({
+        ok: true,
+        size: base.length + largestFill,
+      });
     });
 
     it("refuses one byte more with 413", () => {
-      const event = publishEvent({ data: "x".repeat(MAX_MESSAGE_BYTES - overhead + 1) });
+      const event = publishEvent({ data: "x".repeat(largestFill + 1) });
       expect(parsePublishRequest(event, NOW)).toMatchObject({ ok: false, status: 413 });
     });
 
@@ -420,16 +428,16 @@ describe("parsePublishRequest", () => {
     });
 
     it("counts attribute names, data types and values", () => {
-      const attributeBytes = "kind".length + "String".length + "order".length;
-      const fill = "x".repeat(MAX_MESSAGE_BYTES - overhead - attributeBytes);
+      const attribute = { kind: { DataType: "String", StringValue: "order" } };
+      const fill = "x".repeat(QUEUE_MAX_MESSAGE_BYTES - envelopeBytes(base, attribute));
       const fits = publishEvent({ data: fill, [ATTRIBUTES_FIELD]: { kind: "order" } });
-      expect(parsePublishRequest(fits, NOW)).toMatchObject({ ok: true, size: MAX_MESSAGE_BYTES });
+      expect(parsePublishRequest(fits, NOW)).toMatchObject({ ok: true });
       const over = publishEvent({ data: `${fill}x`, [ATTRIBUTES_FIELD]: { kind: "order" } });
       expect(parsePublishRequest(over, NOW)).toMatchObject({ ok: false, status: 413 });
     });
 
     it("does not count insignificant whitespace of the request body", () => {
-      const body = `{"data":"${"x".repeat(MAX_MESSAGE_BYTES - overhead)}"${" ".repeat(1000)}}`;
+      const body = `{"data":"${"x".repeat(largestFill)}"${" ".repeat(1000)}}`;
       expect(parsePublishRequest(apiEvent({ body }), NOW)).toMatchObject({ ok: true });
     });
   });
