@@ -100,12 +100,11 @@ describe("FrontDoor", () => {
     const pending = get(`${door.url}/hang`);
     // Wait until the emulator has the request, so the connection is really open through the door.
     while (emulator.hits.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
-    const started = Date.now();
+    // The emulator never answers /hang: only the door cutting the connection ends it.
     await door.down();
     await expect(pending).rejects.toMatchObject({
       code: expect.stringMatching(/ECONNRESET|ABORTED/),
     });
-    expect(Date.now() - started).toBeLessThan(1_000);
   });
 
   it("cuts idle keep-alive connections too, so a pooled client cannot slip through", async () => {
