@@ -14,11 +14,10 @@ export const CONTEXT_KEY = "fanout";
 export const ENV_PREFIX = "FANOUT_";
 
 /**
- * The project's `FANOUT_*` variables that are not settings, with what reads them. Synth
- * accepts them in its environment; any other `FANOUT_*` name that is not a setting is refused.
- * A test keeps this list and the names used in the repository equal.
+ * The project's `FANOUT_*` variables for its tools and tests, with what reads them: synth
+ * accepts them in its environment.
  */
-export const NON_SETTING_VARIABLES: Readonly<Record<string, string>> = {
+export const TOOL_VARIABLES: Readonly<Record<string, string>> = {
   FANOUT_PROVIDER_MIRROR: "filesystem mirror of the AWS provider (npm run plan, local, tests)",
   FANOUT_REQUIRE_PLAN: "tests: fail instead of skip without Terraform or the provider (CI)",
   FANOUT_REQUIRE_LOCAL: "tests: fail instead of skip without the local deployment (CI)",
@@ -28,6 +27,13 @@ export const NON_SETTING_VARIABLES: Readonly<Record<string, string>> = {
   FANOUT_TEST_REGISTRY_ANSWERS: "tests: whether the provider registry answered",
   FANOUT_TEST_SKIP_LOG: "tests: file of skipped suites for the closing line",
   FANOUT_TEST_SYNTH_CACHE: "tests: synth outputs shared by the workers",
+};
+
+/**
+ * Variables the stacks set on the deployed functions, with what reads them. Synth does not read
+ * them, so one in its environment is a mistake (`FANOUT_STACK` for `FANOUT_STACKS`): refused.
+ */
+export const FUNCTION_VARIABLES: Readonly<Record<string, string>> = {
   FANOUT_STACK: "Lambda functions: the stack the function belongs to",
   FANOUT_QUEUE_ROLE: "consumer function: active or replica",
   FANOUT_MAX_CLOCK_SKEW_MS: "consumer function: how far in the future a recorded_at may be",
@@ -37,17 +43,30 @@ export const NON_SETTING_VARIABLES: Readonly<Record<string, string>> = {
   FANOUT_TOPIC_ARN: "producer API function: the topic it publishes to",
 };
 
+/**
+ * Every `FANOUT_*` name of the project that is not a setting. Any other `FANOUT_*` name is
+ * refused; a test keeps this list and the names used in the repository equal.
+ */
+export const NON_SETTING_VARIABLES: Readonly<Record<string, string>> = {
+  ...TOOL_VARIABLES,
+  ...FUNCTION_VARIABLES,
+};
+
 const settingList = Object.values(SETTINGS);
 
-/** Refuses a `FANOUT_*` variable that is neither a setting nor in NON_SETTING_VARIABLES. */
+/** Refuses a `FANOUT_*` variable that is neither a setting nor one of TOOL_VARIABLES. */
 export function checkEnvironmentNames(env: Readonly<Record<string, string | undefined>>): void {
   const settingVariables = settingList.map((s) => s.env);
   for (const name of Object.keys(env).sort()) {
     if (!name.startsWith(ENV_PREFIX) || env[name] === undefined) continue;
-    if (settingVariables.includes(name) || name in NON_SETTING_VARIABLES) continue;
+    if (settingVariables.includes(name) || name in TOOL_VARIABLES) continue;
     const near = settingList.find((s) => s.env === closest(name, settingVariables));
+    const why =
+      name in FUNCTION_VARIABLES
+        ? "the stacks set it on the deployed functions; synth does not read it"
+        : "no setting or tool of this project reads it";
     throw new ConfigError(
-      `Unknown environment variable ${name}: no setting or tool of this project reads it; did you mean ${near?.env} (setting ${near?.key})? Allowed: the variables in docs/configuration.md`,
+      `Unknown environment variable ${name}: ${why}; did you mean ${near?.env} (setting ${near?.key})? Allowed: the variables in docs/configuration.md`,
     );
   }
 }

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { NON_SETTING_VARIABLES } from "../config/environment";
+import { FUNCTION_VARIABLES, TOOL_VARIABLES } from "../config/environment";
 import { SETTINGS } from "../config/settings";
 
 export const CONFIGURATION_DOC = join(__dirname, "..", "docs", "configuration.md");
@@ -102,11 +102,16 @@ export function renderConfigurationDoc(): string {
       cell(r.description),
     ]),
   );
-  const others = markdownTable(
-    ["variable", "read by"],
-    Object.entries(NON_SETTING_VARIABLES).map(([name, use]) => [`\`${name}\``, cell(use)]),
+  const variables = (list: Readonly<Record<string, string>>) =>
+    markdownTable(
+      ["variable", "read by"],
+      Object.entries(list).map(([name, use]) => [`\`${name}\``, cell(use)]),
+    );
+  return (
+    `${INTRO}\n## Settings\n\n${table}\n\n## Other FANOUT_ variables\n\n` +
+    `Not settings. The project's tools and tests read these, and synth accepts them in its environment:\n\n${variables(TOOL_VARIABLES)}\n\n` +
+    `The stacks set these on the deployed functions; synth does not read them and refuses them in its environment:\n\n${variables(FUNCTION_VARIABLES)}\n`
   );
-  return `${INTRO}\n## Settings\n\n${table}\n\n## Other FANOUT_ variables\n\nNot settings; synth accepts them in its environment.\n\n${others}\n`;
 }
 
 if (require.main === module) {

@@ -9,7 +9,11 @@ import { join } from "node:path";
 import { partition } from "@aws-sdk/core/client";
 import fc from "fast-check";
 import { ConfigError, loadConfig } from "../../config/config";
-import { NON_SETTING_VARIABLES } from "../../config/environment";
+import {
+  FUNCTION_VARIABLES,
+  NON_SETTING_VARIABLES,
+  TOOL_VARIABLES,
+} from "../../config/environment";
 import { AWS_PARTITIONS } from "../../config/regions";
 import { contextType, parseSetting, type Setting, SETTINGS } from "../../config/settings";
 import { cdktfJsonContext, PROJECT_ROOT } from "../../inspect/synth";
@@ -29,6 +33,7 @@ describe("unknown names", () => {
     ["FANOUT_BATCHSIZE", "FANOUT_BATCH_SIZE", "batchSize"],
     ["FANOUT_STACK_MAP", "FANOUT_STACKS", "stacks"],
     ["FANOUT_STATELOCKING", "FANOUT_STATE_LOCKING", "stateLocking"],
+    ["FANOUT_STACK", "FANOUT_STACKS", "stacks"],
   ])("throws when the environment has %s, naming %s", (name, near, key) => {
     expectOneLine(
       errorOf({}, { [name]: "1" }),
@@ -38,9 +43,20 @@ describe("unknown names", () => {
     );
   });
 
-  it("accepts the project's FANOUT_ variables that are not settings", () => {
-    const env = Object.fromEntries(Object.keys(NON_SETTING_VARIABLES).map((n) => [n, "x"]));
+  it("accepts the variables of the project's tools and tests", () => {
+    const env = Object.fromEntries(Object.keys(TOOL_VARIABLES).map((n) => [n, "x"]));
     expect(defaultConfig(env).prefix).toBe("fanout");
+  });
+
+  it("refuses each variable of the deployed functions, which synth never reads", () => {
+    for (const name of Object.keys(FUNCTION_VARIABLES)) {
+      expectOneLine(
+        errorOf({}, { [name]: "x" }),
+        new RegExp(
+          `^Unknown environment variable ${name}: the stacks set it on the deployed functions`,
+        ),
+      );
+    }
   });
 
   it("lists exactly the FANOUT_ names the repository uses that are not settings", () => {
