@@ -5,7 +5,7 @@
  */
 import type { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { consumerDimensions, LATENCY_METRICS, METRIC_NAMESPACE } from "../lambdas/shared/metrics";
-import { AWS_METRICS } from "./dashboard-body";
+import { AWS_METRICS } from "./aws-metrics";
 import {
   ALARM_PERIOD_SECONDS,
   FAN_OUT_MISSING_SHARE,

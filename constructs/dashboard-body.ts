@@ -2,7 +2,7 @@
  * The CloudWatch dashboard of a fan-out unit, as a pure function of the unit's resources.
  *
  * Every custom metric comes from the metric contract (`lambdas/shared/metrics.ts`), every AWS
- * metric from `AWS_METRICS` below, and every dimension value from the resources the stack
+ * metric from `AWS_METRICS` (aws-metrics.ts), and every dimension value from the resources the stack
  * created (Terraform references at synth), so the dashboard cannot drift from what is emitted.
  * One function per section of the dashboard, each adding its widgets to the grid in order.
  */
@@ -19,42 +19,9 @@ import {
   legsOn,
   METRIC_NAMESPACE,
 } from "../lambdas/shared/metrics";
+import { AWS_METRICS } from "./aws-metrics";
 import type { ProducerApi } from "./producer-api";
 import type { UnitQueue } from "./unit-queue";
-
-/** AWS-published metrics the dashboard and alarms read, with the dimensions each needs. */
-export const AWS_METRICS = {
-  sqs: {
-    namespace: "AWS/SQS",
-    dimensions: ["QueueName"],
-    names: [
-      "ApproximateNumberOfMessagesVisible",
-      "ApproximateAgeOfOldestMessage",
-      "NumberOfMessagesReceived",
-      "NumberOfMessagesSent",
-    ],
-  },
-  sns: {
-    namespace: "AWS/SNS",
-    dimensions: ["TopicName"],
-    names: [
-      "NumberOfMessagesPublished",
-      "NumberOfNotificationsDelivered",
-      "NumberOfNotificationsFailed",
-      "NumberOfNotificationsFailedToRedriveToDlq",
-    ],
-  },
-  lambda: {
-    namespace: "AWS/Lambda",
-    dimensions: ["FunctionName"],
-    names: ["Invocations", "Errors", "Throttles", "Duration"],
-  },
-  apiGateway: {
-    namespace: "AWS/ApiGateway",
-    dimensions: ["ApiName", "Stage"],
-    names: ["Count", "4XXError", "5XXError", "Latency"],
-  },
-} as const;
 
 /** What the dashboard shows: one unit, its queues (active first) and its API. */
 export interface DashboardModel {

@@ -1,4 +1,5 @@
-import { AWS_METRICS, Widget } from "../../constructs/dashboard-body";
+import { AWS_METRICS } from "../../constructs/aws-metrics";
+import { Widget } from "../../constructs/dashboard-body";
 import { createConsumer } from "../../lambdas/consumer/handler";
 import {
   captureStdout,
