@@ -127,7 +127,8 @@ async function queueDepth(url: string, region: string): Promise<number> {
   }
 }
 
-async function publish(stack: string, count: number): Promise<string[]> {
+/** Publishes `count` messages straight to the stack's topic, each with `kind` when given. */
+async function publish(stack: string, count: number, kind?: string): Promise<string[]> {
   const o = outputsOf(stack);
   const sns = new SNSClient(clientConfig(o.region));
   try {
@@ -135,7 +136,11 @@ async function publish(stack: string, count: number): Promise<string[]> {
     for (let seq = 1; seq <= count; seq += 1) {
       const body = JSON.stringify({ recorded_at: Date.now(), seq, producer: "e2e" });
       const { MessageId } = await sns.send(
-        new PublishCommand({ TopicArn: o.topic_arn, Message: body }),
+        new PublishCommand({
+          TopicArn: o.topic_arn,
+          Message: body,
+          ...(kind && { MessageAttributes: { kind: { DataType: "String", StringValue: kind } } }),
+        }),
       );
       ids.push(MessageId ?? "");
     }
@@ -373,9 +378,15 @@ describeLocal("local deployment of both stacks", () => {
     expect(drill.code).toBe(0);
   });
 
-  it("keeps replica messages in their queues in active-standby mode", async () => {
+  it("keeps replica messages in their queues in active-standby mode, and a replica's filter policy keeps out what does not match", async () => {
     deployment = await redeploy(deployment, {
-      env: { ...env, FANOUT_CONSUMER_MODE: "active-standby" },
+      env: {
+        ...env,
+        FANOUT_CONSUMER_MODE: "active-standby",
+        FANOUT_SUBSCRIPTION_FILTER_POLICIES: JSON.stringify({
+          replicas: { policy: { kind: ["order"] } },
+        }),
+      },
       log: quiet,
     });
     const status = await deployment.client.status();
@@ -383,16 +394,19 @@ describeLocal("local deployment of both stacks", () => {
     expect(replicas.length).toBe(2);
     expect(replicas.every((p) => !p.enabled)).toBe(true);
 
-    const since = Date.now();
-    const ids = await publish("primary", 3);
     const o = outputsOf("primary");
-    const active = await eventually(
-      async () => processedCounts(await deliveries(since), ids),
-      (c) => c.size === 3,
-    );
-    expect([...active.keys()].every((k) => k.endsWith(o.active_queue_arn))).toBe(true);
     const replicaUrl = o.replica_queue_urls["us-west-2"];
-    expect(await queueDepth(replicaUrl, "us-west-2")).toBeGreaterThanOrEqual(3);
+    const before = await queueDepth(replicaUrl, "us-west-2");
+    const since = Date.now();
+    const orders = await publish("primary", 3, "order");
+    const others = await publish("primary", 2, "other");
+    const active = await eventually(
+      async () => processedCounts(await deliveries(since), [...orders, ...others]),
+      (c) => c.size === 5,
+    );
+    // The active queue, unfiltered, gets all five; the standby replica keeps the three orders.
+    expect([...active.keys()].every((k) => k.endsWith(o.active_queue_arn))).toBe(true);
+    expect(await queueDepth(replicaUrl, "us-west-2")).toBe(before + 3);
   });
 
   it("leaves nothing in any region after cdktf destroy, with every resource type checked", async () => {
