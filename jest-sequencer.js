@@ -1,6 +1,6 @@
-// Runs the slowest suite first so the others share the second worker with it instead of
-// queueing behind it: the local end-to-end suite spends most of its time waiting on Terraform
-// and the emulator. After it, jest's own order (failed first, then by recorded duration).
+// Runs the slowest suite, the local end-to-end one, first, so the others share the second
+// worker with it instead of queueing behind it. After it, jest's own order (failed first, then
+// by recorded duration).
 const Sequencer = require("@jest/test-sequencer").default;
 
 const FIRST = /local[\\/]__tests__[\\/]e2e\.test\.ts$/;

@@ -2,8 +2,8 @@ const { availableParallelism } = require("node:os");
 
 /** @type {import('jest').Config} */
 module.exports = {
-  // jest's default on two cores is one worker, which runs every suite in band after the
-  // end-to-end suite; two let the other suites use the time it spends waiting.
+  // jest's default on two cores is one worker, which runs every suite in turn; with two, the
+  // other suites run beside the end-to-end suite (its deploys wait on the provider a while).
   maxWorkers: Math.max(2, availableParallelism() - 1),
   testSequencer: "<rootDir>/jest-sequencer.js",
   testEnvironment: "node",
