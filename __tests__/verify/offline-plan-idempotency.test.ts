@@ -1,16 +1,18 @@
 /**
  * The offline `terraform plan` of the stacks with the idempotency store (active-standby mode),
  * with real Terraform and the real hashicorp/aws provider: the provider accepts the global
- * table with its replica blocks and the consumers' grants to each copy, and the wiring check
- * accepts the table in the home region. Skips as the other plan suite does.
+ * table with its replica blocks and the consumers' grants to each copy, and the plan check
+ * (wiring and the policy rules) accepts the table in the home region. Skips as the other plan
+ * suite does.
  */
 import { cpSync, rmSync } from "node:fs";
 import { PlanJson } from "../../inspect/plan";
 import { tempOutdir } from "../../inspect/synth";
 import { planAll, StackPlan } from "../../verify/offline-plan";
-import { checkWiring, wiringExpectation } from "../../verify/wiring";
+import { checkPlan } from "../../verify/plan-check";
+import { wiringExpectation } from "../../verify/wiring";
 import { defaultConfig, synthOutdir } from "../support/synth";
-import { terraformSuite } from "../support/terraform";
+import { TERRAFORM_SETUP_TIMEOUT_MS, terraformSuite } from "../support/terraform";
 
 const terraform = terraformSuite("OFFLINE TERRAFORM PLAN (idempotency store)");
 const config = defaultConfig({
@@ -29,14 +31,14 @@ terraform.describe("offline terraform plan with the idempotency store", () => {
     outdir = tempOutdir("idempotency-store");
     cpSync(synthOutdir(config), outdir, { recursive: true });
     plans = await planAll(outdir);
-  }, 300_000);
+  }, TERRAFORM_SETUP_TIMEOUT_MS);
 
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
   it("plans every stack, wired as designed", () => {
     expect(plans.map((p) => p.stack)).toEqual(["primary", "secondary"]);
     for (const { stack, plan } of plans) {
-      expect(checkWiring(plan, wiringExpectation(config, stack))).toEqual([]);
+      expect(checkPlan(stack, plan, wiringExpectation(config, stack))).toEqual([]);
     }
   });
 
