@@ -49,8 +49,9 @@ export function label(...lines: string[]): string {
 }
 
 /** Characters an edge label may hold; anything else becomes a space. */
-export const EDGE_LABEL = /^[A-Za-z0-9 _.,:'()/-]*$/;
-const edgeLabel = (text: string) => text.replace(/[^A-Za-z0-9 _.,:'()/-]/g, " ");
+// No parentheses: Mermaid reads `(` in an unquoted edge label as the start of a node shape.
+export const EDGE_LABEL = /^[A-Za-z0-9 _.,:'/-]*$/;
+const edgeLabel = (text: string) => text.replace(/[^A-Za-z0-9 _.,:'/-]/g, " ");
 
 interface Node {
   readonly id: string;
@@ -227,7 +228,7 @@ function addDeliveries(stack: StackIndex, chart: Flowchart): void {
   for (const mapping of stack.resources("aws_lambda_event_source_mapping")) {
     const queue = stack.target(mapping.body.event_source_arn, ["arn"]);
     const fn = stack.target(mapping.body.function_name, ["arn", "function_name"]);
-    const text = mapping.body.enabled === false ? "polls (disabled)" : "polls";
+    const text = mapping.body.enabled === false ? "polls, disabled" : "polls";
     chart.edge(chart.idOf(queue), chart.idOf(fn), text);
   }
 }

@@ -103,7 +103,7 @@ describe("the Mermaid flowchart", () => {
   it("marks disabled consumers (active-standby)", () => {
     const standby = stackJsons(defaultConfig({ FANOUT_CONSUMER_MODE: "active-standby" }));
     const chart = stackFlowchart(new StackIndex(standby[0]));
-    expect(chart.split("\n").filter((l) => l.includes("|polls (disabled)|"))).toHaveLength(1);
+    expect(chart.split("\n").filter((l) => l.includes("|polls, disabled|"))).toHaveLength(1);
     expect(flowchartProblems(chart)).toEqual([]);
   });
 
@@ -139,8 +139,12 @@ describe("the Mermaid flowchart", () => {
       `\n*** MERMAID PARSER NOT RUN: ${unavailable}. Only the structural check ran. ***\n`,
     );
   }
-  (unavailable ? it.skip : it)("parses with Mermaid's own parser", () => {
+  (unavailable ? it.skip : it)("parses with Mermaid's own parser, in every consumer mode", () => {
     for (const block of mermaidBlocks(report)) expect(mermaidParseError(block)).toBeUndefined();
+    const standby = stackJsons(
+      defaultConfig({ FANOUT_CONSUMER_MODE: "active-standby", FANOUT_IDEMPOTENCY_STORE: "true" }),
+    );
+    expect(mermaidParseError(stackFlowchart(new StackIndex(standby[0])))).toBeUndefined();
     expect(mermaidParseError("flowchart LR\n  a --> ")).toBeDefined();
   });
 });
@@ -162,6 +166,7 @@ describe("flowchartProblems", () => {
     ["flags an unsafe id", `${ok}\n  a-b["X"]`, /not a node, edge or subgraph line/],
     ["flags a quote inside a label", `${ok}\n  c["say "hi""]`, /is not one quoted string/],
     ["flags an unsafe edge label", `${ok}\n  b -->|\${x}| a`, /unsafe characters/],
+    ["flags parentheses in an edge label", `${ok}\n  b -->|polls (off)| a`, /unsafe characters/],
   ])("%s", (_name, chart, problem) => {
     expect(flowchartProblems(chart).join("\n")).toMatch(problem);
   });
