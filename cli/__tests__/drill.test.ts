@@ -23,12 +23,13 @@ const file = outputsFile();
 const stacks = file.ordered();
 const queues = unitQueues(stacks);
 
-const ack = (stack: string, messageId: string, at = 0): AcknowledgedMessage => ({
-  seq: 0,
-  stack,
-  messageId,
-  at,
-});
+/** An acknowledgement; its idempotency key is `key-<messageId>` unless given. */
+const ack = (
+  stack: string,
+  messageId: string,
+  at = 0,
+  idempotencyKey = `key-${messageId}`,
+): AcknowledgedMessage => ({ seq: 0, stack, messageId, idempotencyKey, at });
 const processed = (queueArn: string, snsMessageId: string, at = 0): Delivery => ({
   at,
   queueArn,
@@ -120,8 +121,115 @@ describe("accountFor", () => {
     expect(account.lostInFailure).toEqual(["a"]);
   });
 
-  it("counts acknowledgements without a message id as untracked", () => {
-    expect(accountFor([ack("primary", "")], [], queues, "us-east-1").untracked).toBe(1);
+  it("counts acknowledgements without a message id nor an idempotency key as untracked", () => {
+    expect(accountFor([ack("primary", "", 0, "")], [], queues, "us-east-1").untracked).toBe(1);
+    const keyOnly = accountFor([ack("primary", "", 0, "k")], [], queues, "us-east-1");
+    expect(keyOnly).toMatchObject({ untracked: 0, missingAfterRecovery: ["k"] });
+  });
+});
+
+/** A delivery without an SNS envelope (raw message delivery): it has only the idempotency key. */
+const rawProcessed = (queueArn: string, idempotencyKey: string, at = 0): Delivery => ({
+  at,
+  queueArn,
+  idempotencyKey,
+  outcome: "processed",
+});
+
+describe("accountFor with raw message delivery", () => {
+  it("matches deliveries by idempotency key: nothing lost when every queue processed it", () => {
+    const account = accountFor(
+      [ack("primary", "a"), ack("secondary", "b")],
+      [
+        rawProcessed(PRIMARY_ACTIVE, "key-a"),
+        rawProcessed(PRIMARY_REPLICA, "key-a"),
+        rawProcessed(SECONDARY_ACTIVE, "key-b"),
+        rawProcessed(SECONDARY_REPLICA, "key-b"),
+      ],
+      queues,
+      "us-east-1",
+    );
+    expect(account).toMatchObject({
+      deliveredActive: 2,
+      deliveredReplica: { "us-west-2": 1, "us-east-1": 1 },
+      duplicates: 0,
+      lostInFailure: [],
+      missingAfterRecovery: [],
+      untracked: 0,
+    });
+    expect(lostCount(account)).toBe(0);
+  });
+
+  it("still finds a raw message lost or missing, and counts a raw duplicate", () => {
+    const lost = accountFor(
+      [ack("primary", "a")],
+      [rawProcessed(PRIMARY_ACTIVE, "key-a"), rawProcessed(PRIMARY_ACTIVE, "key-a")],
+      queues,
+      "us-east-1",
+    );
+    expect(lost).toMatchObject({
+      lostInFailure: ["a"],
+      missingAfterRecovery: ["a"],
+      duplicates: 1,
+    });
+    // Another message's key is not this one's.
+    const other = accountFor(
+      [ack("primary", "a")],
+      [rawProcessed(PRIMARY_ACTIVE, "key-a"), rawProcessed(PRIMARY_REPLICA, "key-z")],
+      queues,
+      "us-east-1",
+    );
+    expect(other.lostInFailure).toEqual(["a"]);
+  });
+
+  it("does not match an enveloped delivery by its idempotency key, nor count one twice", () => {
+    // An envelope names its publication: a copy published again (another SNS message id) is not
+    // the acknowledged one, even with the same key.
+    const account = accountFor(
+      [ack("primary", "a")],
+      [
+        { ...processed(PRIMARY_ACTIVE, "a"), idempotencyKey: "key-a" },
+        { ...processed(PRIMARY_REPLICA, "a-again"), idempotencyKey: "key-a" },
+      ],
+      queues,
+      "us-east-1",
+    );
+    expect(account).toMatchObject({ duplicates: 0, lostInFailure: ["a"] });
+    expect(account.missingAfterRecovery).toEqual(["a"]);
+  });
+
+  it("lets a drill against a raw-delivery deployment pass with nothing lost", async () => {
+    jest.useFakeTimers({ now: 1_000_000 });
+    try {
+      const acks = [ack("primary", "a", 1_000_500), ack("secondary", "b", 1_003_500)];
+      const result = await drive(
+        drill({
+          home: file.stack("primary"),
+          stacks,
+          environment: {
+            regionDown: async () => undefined,
+            regionUp: async () => undefined,
+            deliveries: async () => [
+              rawProcessed(PRIMARY_ACTIVE, "key-a"),
+              rawProcessed(PRIMARY_REPLICA, "key-a"),
+              rawProcessed(SECONDARY_ACTIVE, "key-b"),
+              rawProcessed(SECONDARY_REPLICA, "key-b"),
+            ],
+          },
+          runLoad: async () => loadResult(acks),
+          downAfterMs: 0,
+          downForMs: 0,
+          settleTimeoutMs: 60_000,
+          print: () => undefined,
+          stop: new AbortController().signal,
+        }),
+      );
+      expect(result.account && lostCount(result.account)).toBe(0);
+      expect(drillPassed(result)).toBe(true);
+      expect(formatDrillReport(result).join("\n")).toContain("duplicates 0, lost 0");
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });
 
