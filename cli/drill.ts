@@ -8,6 +8,10 @@
  * it was published to, or from that stack's replica there), or, once the failed region is back,
  * some queue of that stack's unit never delivered it to its consumer.
  *
+ * A delivery is matched to its acknowledgement by the SNS message id when it came in an SNS
+ * envelope, and by the message's idempotency key when it did not (raw message delivery: the
+ * body is the message itself, and SNS hands the key on as an SQS message attribute).
+ *
  * A queue whose subscription has a filter policy gets only the messages that match it: a message
  * missing there is counted as filtered out, not lost, and it is expected in the region only when
  * an unfiltered queue of its unit lives there.
@@ -24,8 +28,31 @@ export interface Delivery {
   /** Epoch ms at which the consumer answered. */
   readonly at: number;
   readonly queueArn: string;
+  /** `MessageId` of the SNS envelope, when the body was one: what the delivery is matched by. */
   readonly snsMessageId?: string;
+  /** The message's `idempotency_key` attribute: what a delivery without an envelope is matched by. */
+  readonly idempotencyKey?: string;
   readonly outcome: "processed" | "failed";
+}
+
+/**
+ * What a delivery is counted under: its envelope's SNS message id (the one publication that was
+ * acknowledged; a copy published again has another), else its idempotency key (every copy of the
+ * message). The two never meet, so no delivery counts twice.
+ */
+function deliveryKey(d: Pick<Delivery, "snsMessageId" | "idempotencyKey">): string | undefined {
+  if (d.snsMessageId !== undefined) return `sns ${d.snsMessageId}`;
+  if (d.idempotencyKey !== undefined) return `key ${d.idempotencyKey}`;
+  return undefined;
+}
+
+/** The keys deliveries of an acknowledged message can be counted under (see {@link deliveryKey}). */
+function ackKeys(ack: AcknowledgedMessage): string[] {
+  const keys = [
+    ack.messageId !== "" ? deliveryKey({ snsMessageId: ack.messageId }) : undefined,
+    ack.idempotencyKey !== "" ? deliveryKey({ idempotencyKey: ack.idempotencyKey }) : undefined,
+  ];
+  return keys.filter((key) => key !== undefined);
 }
 
 /** A queue of a unit, by ARN. */
@@ -80,11 +107,11 @@ export interface DrillAccount {
   readonly deliveredReplica: Readonly<Record<string, number>>;
   /** Extra processings of a message in a queue that had processed it already. */
   readonly duplicates: number;
-  /** Not processed in any region that stayed up. */
+  /** Not processed in any region that stayed up (by message id, else idempotency key). */
   readonly lostInFailure: readonly string[];
   /** Missing from a queue of their unit after the failed region came back. */
   readonly missingAfterRecovery: readonly string[];
-  /** Acknowledgements without a message id: they cannot be followed. */
+  /** Acknowledgements without a message id or an idempotency key: they cannot be followed. */
   readonly untracked: number;
   /** Per filtered queue (`<stack> <role> <region>`): messages it did not get, by its filter. */
   readonly filteredOut: Readonly<Record<string, number>>;
@@ -96,12 +123,13 @@ export function accountFor(
   queues: readonly DrillQueue[],
   failedRegion: string,
 ): DrillAccount {
-  const processed = new Map<string, Map<string, number>>(); // message id -> queue arn -> count
+  const processed = new Map<string, Map<string, number>>(); // delivery key -> queue arn -> count
   for (const d of deliveries) {
-    if (d.outcome !== "processed" || d.snsMessageId === undefined) continue;
-    const perQueue = processed.get(d.snsMessageId) ?? new Map<string, number>();
+    const key = deliveryKey(d);
+    if (d.outcome !== "processed" || key === undefined) continue;
+    const perQueue = processed.get(key) ?? new Map<string, number>();
     perQueue.set(d.queueArn, (perQueue.get(d.queueArn) ?? 0) + 1);
-    processed.set(d.snsMessageId, perQueue);
+    processed.set(key, perQueue);
   }
   const byStack: Record<string, number> = {};
   const deliveredReplica: Record<string, number> = {};
@@ -113,11 +141,18 @@ export function accountFor(
   const missingAfterRecovery: string[] = [];
   for (const ack of acknowledged) {
     byStack[ack.stack] = (byStack[ack.stack] ?? 0) + 1;
-    if (ack.messageId === "") {
+    const keys = ackKeys(ack);
+    if (keys.length === 0) {
       untracked += 1;
       continue;
     }
-    const perQueue = processed.get(ack.messageId) ?? new Map<string, number>();
+    const label = ack.messageId || ack.idempotencyKey;
+    const perQueue = new Map<string, number>();
+    for (const key of keys) {
+      for (const [arn, n] of processed.get(key) ?? []) {
+        perQueue.set(arn, (perQueue.get(arn) ?? 0) + n);
+      }
+    }
     const unit = queues.filter((q) => q.stack === ack.stack);
     let survived = false;
     let expected = false;
@@ -136,8 +171,8 @@ export function accountFor(
         deliveredReplica[queue.region] = (deliveredReplica[queue.region] ?? 0) + 1;
       }
     }
-    if (!survived && expected) lostInFailure.push(ack.messageId);
-    if (missing) missingAfterRecovery.push(ack.messageId);
+    if (!survived && expected) lostInFailure.push(label);
+    if (missing) missingAfterRecovery.push(label);
   }
   return {
     acknowledged: acknowledged.length,
@@ -302,7 +337,7 @@ export function formatDrillReport(result: DrillResult): string[] {
     }`,
     `delivered to an active consumer ${account.deliveredActive}; to a replica consumer: ${replicas || "none"}`,
     `duplicates ${account.duplicates}, lost ${lostCount(account)}` +
-      (account.untracked > 0 ? `, untracked (no message id) ${account.untracked}` : "") +
+      (account.untracked > 0 ? `, untracked (no message id nor key) ${account.untracked}` : "") +
       ` (settled in ${formatDuration(result.settleMs)})`,
   );
   for (const [queue, n] of Object.entries(account.filteredOut)) {

@@ -11,7 +11,7 @@ import type { FailoverController } from "./failover-controller";
 import { formatDuration } from "./parse";
 import { countByStack, seqRanges } from "./format";
 import type { Progress } from "./progress";
-import type { Message, Sender } from "./senders";
+import { idempotencyKey, type Message, type Sender } from "./senders";
 import { formatPercentiles, percentiles } from "./stats";
 import { backoffDelay, sleep, withTimeout } from "./timing";
 
@@ -52,6 +52,11 @@ export interface AcknowledgedMessage {
   readonly stack: string;
   /** The id the service answered (SNS or SQS message id); `""` when it named none. */
   readonly messageId: string;
+  /**
+   * The message's idempotency key, the same across every resend: what follows it where no SNS
+   * envelope does (raw message delivery, a message sent straight to SQS).
+   */
+  readonly idempotencyKey: string;
   /** Epoch ms of the acknowledgement. */
   readonly at: number;
 }
@@ -135,12 +140,14 @@ export async function loadTest(options: LoadTestOptions): Promise<LoadTestResult
         );
         latencies.push(performance.now() - sentAt);
         const retry = new Set<number>();
+        const keys = new Map(pending.map((m) => [m.seq, idempotencyKey(m)]));
         for (const result of results) {
           if (result.ok) {
             delivered.push({
               seq: result.seq,
               stack: target.stack,
               messageId: result.messageId,
+              idempotencyKey: keys.get(result.seq) ?? "",
               at: Date.now(),
             });
           } else if (result.senderFault) {

@@ -23,18 +23,26 @@ const file = outputsFile();
 const stacks = file.ordered();
 const queues = unitQueues(stacks);
 
-const ack = (stack: string, messageId: string, at = 0): AcknowledgedMessage => ({
-  seq: 0,
-  stack,
-  messageId,
-  at,
-});
-const processed = (queueArn: string, snsMessageId: string, at = 0): Delivery => ({
-  at,
-  queueArn,
-  snsMessageId,
-  outcome: "processed",
-});
+/** An acknowledgement; its idempotency key is `key-<messageId>` unless given. */
+const ack = (
+  stack: string,
+  messageId: string,
+  at = 0,
+  idempotencyKey = `key-${messageId}`,
+): AcknowledgedMessage => ({ seq: 0, stack, messageId, idempotencyKey, at });
+/** A processed delivery of the message with `keys` in queue `queueArn`. */
+const deliveredWith = (
+  queueArn: string,
+  keys: Pick<Delivery, "snsMessageId" | "idempotencyKey">,
+  at = 0,
+): Delivery => ({ at, queueArn, ...keys, outcome: "processed" });
+/** A delivery in an SNS envelope (the journal also has its idempotency key, unused here). */
+const processed = (queueArn: string, snsMessageId: string, at = 0) =>
+  deliveredWith(queueArn, { snsMessageId }, at);
+
+/** A delivery without an SNS envelope (raw message delivery): it has only the idempotency key. */
+const rawProcessed = (queueArn: string, idempotencyKey: string) =>
+  deliveredWith(queueArn, { idempotencyKey });
 
 describe("unitQueues", () => {
   it("lists the active queue and each replica of every stack, by ARN and region", () => {
@@ -48,29 +56,37 @@ describe("unitQueues", () => {
 });
 
 describe("accountFor", () => {
-  it("counts a message processed once in every queue of its unit as delivered, not lost", () => {
-    const account = accountFor(
-      [ack("primary", "a"), ack("secondary", "b")],
-      [
-        processed(PRIMARY_ACTIVE, "a"),
-        processed(PRIMARY_REPLICA, "a"),
-        processed(SECONDARY_ACTIVE, "b"),
-        processed(SECONDARY_REPLICA, "b"),
-      ],
-      queues,
-      "us-east-1",
-    );
-    expect(account).toMatchObject({
-      acknowledged: 2,
-      byStack: { primary: 1, secondary: 1 },
-      deliveredActive: 2,
-      deliveredReplica: { "us-west-2": 1, "us-east-1": 1 },
-      duplicates: 0,
-      lostInFailure: [],
-      missingAfterRecovery: [],
-    });
-    expect(lostCount(account)).toBe(0);
-  });
+  // In an SNS envelope a delivery is matched by message id; raw, by the idempotency key.
+  it.each([
+    ["in an SNS envelope", processed],
+    ["raw", (queueArn: string, id: string) => rawProcessed(queueArn, `key-${id}`)],
+  ])(
+    "counts a message processed once in every queue of its unit as delivered, not lost (%s)",
+    (_form, deliver) => {
+      const account = accountFor(
+        [ack("primary", "a"), ack("secondary", "b")],
+        [
+          deliver(PRIMARY_ACTIVE, "a"),
+          deliver(PRIMARY_REPLICA, "a"),
+          deliver(SECONDARY_ACTIVE, "b"),
+          deliver(SECONDARY_REPLICA, "b"),
+        ],
+        queues,
+        "us-east-1",
+      );
+      expect(account).toMatchObject({
+        acknowledged: 2,
+        byStack: { primary: 1, secondary: 1 },
+        deliveredActive: 2,
+        deliveredReplica: { "us-west-2": 1, "us-east-1": 1 },
+        duplicates: 0,
+        lostInFailure: [],
+        missingAfterRecovery: [],
+        untracked: 0,
+      });
+      expect(lostCount(account)).toBe(0);
+    },
+  );
 
   it("counts a second processing in the same queue as a duplicate", () => {
     const account = accountFor(
@@ -120,8 +136,70 @@ describe("accountFor", () => {
     expect(account.lostInFailure).toEqual(["a"]);
   });
 
-  it("counts acknowledgements without a message id as untracked", () => {
-    expect(accountFor([ack("primary", "")], [], queues, "us-east-1").untracked).toBe(1);
+  it("counts acknowledgements without a message id nor an idempotency key as untracked", () => {
+    expect(accountFor([ack("primary", "", 0, "")], [], queues, "us-east-1").untracked).toBe(1);
+    const keyOnly = accountFor([ack("primary", "", 0, "k")], [], queues, "us-east-1");
+    expect(keyOnly).toMatchObject({ untracked: 0, missingAfterRecovery: ["k"] });
+  });
+});
+
+describe("accountFor with raw message delivery", () => {
+  it("still finds a raw message lost or missing, and counts a raw duplicate", () => {
+    const lost = accountFor(
+      [ack("primary", "a")],
+      [rawProcessed(PRIMARY_ACTIVE, "key-a"), rawProcessed(PRIMARY_ACTIVE, "key-a")],
+      queues,
+      "us-east-1",
+    );
+    expect(lost).toMatchObject({
+      lostInFailure: ["a"],
+      missingAfterRecovery: ["a"],
+      duplicates: 1,
+    });
+    // Another message's key is not this one's.
+    const other = accountFor(
+      [ack("primary", "a")],
+      [rawProcessed(PRIMARY_ACTIVE, "key-a"), rawProcessed(PRIMARY_REPLICA, "key-z")],
+      queues,
+      "us-east-1",
+    );
+    expect(other.lostInFailure).toEqual(["a"]);
+  });
+
+  it("does not match an enveloped delivery by its idempotency key, nor count one twice", () => {
+    // An envelope names its publication: a copy published again (another SNS message id) is not
+    // the acknowledged one, even with the same key.
+    const account = accountFor(
+      [ack("primary", "a")],
+      [
+        { ...processed(PRIMARY_ACTIVE, "a"), idempotencyKey: "key-a" },
+        { ...processed(PRIMARY_REPLICA, "a-again"), idempotencyKey: "key-a" },
+      ],
+      queues,
+      "us-east-1",
+    );
+    expect(account).toMatchObject({ duplicates: 0, lostInFailure: ["a"] });
+    expect(account.missingAfterRecovery).toEqual(["a"]);
+  });
+
+  it("lets a drill against a raw-delivery deployment pass with nothing lost", async () => {
+    jest.useFakeTimers({ now: 1_000_000 });
+    try {
+      const result = await quietDrill(
+        [ack("primary", "a", 999_000), ack("secondary", "b", 999_000)],
+        [
+          rawProcessed(PRIMARY_ACTIVE, "key-a"),
+          rawProcessed(PRIMARY_REPLICA, "key-a"),
+          rawProcessed(SECONDARY_ACTIVE, "key-b"),
+          rawProcessed(SECONDARY_REPLICA, "key-b"),
+        ],
+      );
+      expect(result.account && lostCount(result.account)).toBe(0);
+      expect(drillPassed(result)).toBe(true);
+      expect(formatDrillReport(result).join("\n")).toContain("duplicates 0, lost 0");
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });
 
@@ -144,6 +222,32 @@ function loadResult(
     interrupted: false,
     ...extra,
   };
+}
+
+/** A drill with no outage to wait for, whose journal answers `deliveries` from the start. */
+function quietDrill(
+  acks: AcknowledgedMessage[],
+  deliveries: Delivery[],
+  filteredQueues?: ReadonlySet<string>,
+) {
+  return drive(
+    drill({
+      home: file.stack("primary"),
+      stacks,
+      environment: {
+        regionDown: async () => undefined,
+        regionUp: async () => undefined,
+        deliveries: async () => deliveries,
+      },
+      runLoad: async () => loadResult(acks),
+      downAfterMs: 0,
+      downForMs: 0,
+      settleTimeoutMs: 60_000,
+      filteredQueues,
+      print: () => undefined,
+      stop: new AbortController().signal,
+    }),
+  );
 }
 
 describe("drill", () => {
@@ -332,23 +436,10 @@ describe("filtered queues", () => {
   it("let a drill settle and pass without the filtered-out messages, and say so", async () => {
     jest.useFakeTimers({ now: 1_000_000 });
     try {
-      const result = await drive(
-        drill({
-          home: file.stack("primary"),
-          stacks,
-          environment: {
-            regionDown: async () => undefined,
-            regionUp: async () => undefined,
-            deliveries: async () => [processed(PRIMARY_REPLICA, "a")],
-          },
-          runLoad: async () => loadResult([ack("primary", "a", 999_000)]),
-          downAfterMs: 0,
-          downForMs: 0,
-          settleTimeoutMs: 60_000,
-          filteredQueues: new Set([PRIMARY_ACTIVE]),
-          print: () => undefined,
-          stop: new AbortController().signal,
-        }),
+      const result = await quietDrill(
+        [ack("primary", "a", 999_000)],
+        [processed(PRIMARY_REPLICA, "a")],
+        new Set([PRIMARY_ACTIVE]),
       );
       expect(result.settleMs).toBeLessThan(1000);
       expect(drillPassed(result)).toBe(true);

@@ -316,6 +316,17 @@ describe("load-test pacing and acknowledgements", () => {
     expect(result.delivered).toHaveLength(30);
     expect(result.delivered[0]).toMatchObject({ seq: 1, stack: "primary", messageId: "msg-m1" });
     expect(result.delivered.every((a) => typeof a.at === "number")).toBe(true);
+    // ... and the idempotency key the message was sent with, which a raw delivery carries.
+    const sentKeys = new Map(
+      snsMock
+        .commandCalls(PublishBatchCommand)
+        .flatMap((call) => entries(call.args[0].input))
+        .map((entry) => [entry.Id, entry.MessageAttributes?.idempotency_key?.StringValue]),
+    );
+    for (const a of result.delivered) {
+      expect(a.idempotencyKey).toMatch(/^[0-9a-f-]{36}$/);
+      expect(sentKeys.get(`m${a.seq}`)).toBe(a.idempotencyKey);
+    }
   });
 });
 

@@ -45,6 +45,22 @@ describe("delivery journal", () => {
     journal.close();
   });
 
+  it("keeps a raw delivery's idempotency key, and no SNS message id it never had", async () => {
+    const raw: DeliveryRecord = { ...record(5, "r"), idempotencyKey: "key-r" };
+    delete (raw as { snsMessageId?: string }).snsMessageId;
+    const journal = journalOf(dir);
+    journal.append(record(4, "e"), raw);
+    const [enveloped, read] = await journal.read(4);
+    expect(read).toEqual(raw);
+    expect(read).not.toHaveProperty("snsMessageId");
+    expect(enveloped).not.toHaveProperty("idempotencyKey");
+    expect(JSON.parse(readFileSync(journal.path, "utf8").trimEnd().split("\n")[1])).toMatchObject({
+      sqsMessageId: "r",
+      idempotencyKey: "key-r",
+    });
+    journal.close();
+  });
+
   it("reads only the records at or after since", async () => {
     const journal = journalOf(dir);
     journal.append(record(10, "a"), record(20, "b"), record(30, "c"));

@@ -6,11 +6,13 @@ import {
 } from "@aws-sdk/client-sqs";
 import type { SQSEvent, SQSRecord } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
+import fc from "fast-check";
 import { snsBody } from "../../lambdas/consumer/__tests__/factories";
 import {
   batchVerdict,
   createPoller,
   messageAttributesOf,
+  messageKeysOf,
   snsMessageIdOf,
   sqsRecordOf,
 } from "../runtime/poller";
@@ -43,11 +45,20 @@ const MAPPING: DeployedMapping = {
 
 let sequence = 0;
 
-/** A message as ReceiveMessage answers it. */
-function message(props: { body?: string; id?: string; receiveCount?: number } = {}): Message {
+/** A message as ReceiveMessage answers it; `idempotencyKey` as an SQS message attribute. */
+function message(
+  props: { body?: string; id?: string; receiveCount?: number; idempotencyKey?: string } = {},
+): Message {
   sequence += 1;
   const id = props.id ?? `m-${sequence}`;
   return {
+    ...(props.idempotencyKey !== undefined
+      ? {
+          MessageAttributes: {
+            idempotency_key: { DataType: "String", StringValue: props.idempotencyKey },
+          },
+        }
+      : {}),
     MessageId: id,
     ReceiptHandle: `rh-${id}`,
     MD5OfBody: "d41d8cd98f00b204e9800998ecf8427e",
@@ -331,6 +342,26 @@ describe("SQS poller", () => {
     expect(poller.stats()).toMatchObject({ invocations: 1, processed: 1, failed: 1, inFlight: 0 });
   });
 
+  it("journals a raw delivery by its idempotency key and an envelope by both keys", async () => {
+    // Raw message delivery: the body is the message itself, SNS passes the message attributes
+    // on as SQS message attributes.
+    const raw = message({ id: "raw", body: '{"recorded_at":1}', idempotencyKey: "key-raw" });
+    const enveloped = message({
+      id: "env",
+      body: snsBodyWithKey({ recorded_at: 1 }, "sns-2", "key-env"),
+    });
+    queue([raw, enveloped]);
+    const journal = new MemoryJournal();
+    const poller = track(MAPPING, new FakeInvoker(), { sqs, journal, clock: () => 1 });
+    poller.start();
+    await until(() => journal.records.length === 2);
+    await poller.stop();
+    const byId = new Map(journal.records.map((r) => [r.sqsMessageId, r]));
+    expect(byId.get("raw")).toMatchObject({ idempotencyKey: "key-raw", outcome: "processed" });
+    expect(byId.get("raw")).not.toHaveProperty("snsMessageId");
+    expect(byId.get("env")).toMatchObject({ snsMessageId: "sns-2", idempotencyKey: "key-env" });
+  });
+
   it("deletes nothing when the invocation fails, and shows the error", async () => {
     queue([message(), message()]);
     const journal = new MemoryJournal();
@@ -495,6 +526,64 @@ describe("batchVerdict", () => {
         kind: "partial",
         failed: new Set(["b"]),
       },
+    );
+  });
+});
+
+/** An SNS envelope whose `MessageAttributes` carry the idempotency key, as SNS writes them. */
+function snsBodyWithKey(payload: unknown, snsMessageId: string, key: string): string {
+  return JSON.stringify({
+    ...JSON.parse(snsBody(payload, { messageId: snsMessageId })),
+    MessageAttributes: { idempotency_key: { Type: "String", Value: key } },
+  });
+}
+
+/** The record the poller builds for a body and an optional SQS `idempotency_key` attribute. */
+const recordOf = (body: string, idempotencyKey?: string) =>
+  sqsRecordOf(message({ body, idempotencyKey }), MAPPING);
+
+describe("messageKeysOf", () => {
+  it("reads a raw body's idempotency key from the SQS message attributes", () => {
+    expect(messageKeysOf(recordOf('{"recorded_at":1}', "k-1"))).toEqual({ idempotencyKey: "k-1" });
+    expect(messageKeysOf(recordOf("plain text", "k-2"))).toEqual({ idempotencyKey: "k-2" });
+  });
+
+  it("reads an envelope's MessageId and the key from the envelope's MessageAttributes", () => {
+    expect(messageKeysOf(recordOf(snsBodyWithKey({}, "sns-1", "k-env")))).toEqual({
+      snsMessageId: "sns-1",
+      idempotencyKey: "k-env",
+    });
+    // An envelope's own attributes are the message's: SQS attributes beside it are not.
+    expect(messageKeysOf(recordOf(snsBody({}, { messageId: "sns-2" }), "k-sqs"))).toEqual({
+      snsMessageId: "sns-2",
+    });
+  });
+
+  it("answers no key for a body without either, nor for empty or non-string values", () => {
+    expect(messageKeysOf(recordOf('{"recorded_at":1}'))).toEqual({});
+    expect(messageKeysOf(recordOf("{not json", ""))).toEqual({});
+    const binary = JSON.stringify({
+      ...JSON.parse(snsBody({}, { messageId: "sns-3" })),
+      MessageAttributes: { idempotency_key: { Type: "Binary", Value: "a2V5" } },
+    });
+    expect(messageKeysOf(recordOf(binary))).toEqual({ snsMessageId: "sns-3" });
+  });
+
+  it("finds any key in either form (property)", () => {
+    const key = fc.string({ minLength: 1 });
+    const body = fc.oneof(fc.string(), fc.json()).filter((b) => snsMessageIdOf(b) === undefined);
+    fc.assert(
+      fc.property(key, body, (k, b) => {
+        expect(messageKeysOf(recordOf(b, k))).toEqual({ idempotencyKey: k });
+      }),
+    );
+    fc.assert(
+      fc.property(key, fc.uuid(), (k, id) => {
+        expect(messageKeysOf(recordOf(snsBodyWithKey({ n: 1 }, id, k)))).toEqual({
+          snsMessageId: id,
+          idempotencyKey: k,
+        });
+      }),
     );
   });
 });

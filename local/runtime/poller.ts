@@ -16,7 +16,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import type { SQSEvent, SQSRecord } from "aws-lambda";
 import type { Journal } from "./journal";
-import { batchVerdict, snsMessageIdOf, sqsRecordOf } from "./sqs-event";
+import { batchVerdict, messageKeysOf, sqsRecordOf } from "./sqs-event";
 import type {
   DeliveryRecord,
   DeployedMapping,
@@ -29,6 +29,7 @@ import type {
 export {
   batchVerdict,
   messageAttributesOf,
+  messageKeysOf,
   snsMessageIdOf,
   sqsRecordOf,
   type BatchVerdict,
@@ -180,20 +181,17 @@ export function createPoller(
     const succeeded = batch.filter((record) => !isFailed(record));
     if (succeeded.length > 0) await deleteRecords(succeeded);
     const at = clock();
-    const records: DeliveryRecord[] = batch.map((record) => {
-      const snsMessageId = snsMessageIdOf(record.body);
-      return {
-        at,
-        stack: mapping.stack,
-        functionName: mapping.functionName,
-        region: mapping.region,
-        queueArn: mapping.queueArn,
-        sqsMessageId: record.messageId,
-        ...(snsMessageId !== undefined ? { snsMessageId } : {}),
-        receiveCount: Number(record.attributes.ApproximateReceiveCount ?? 0),
-        outcome: isFailed(record) ? "failed" : "processed",
-      };
-    });
+    const records: DeliveryRecord[] = batch.map((record) => ({
+      at,
+      stack: mapping.stack,
+      functionName: mapping.functionName,
+      region: mapping.region,
+      queueArn: mapping.queueArn,
+      sqsMessageId: record.messageId,
+      ...messageKeysOf(record),
+      receiveCount: Number(record.attributes.ApproximateReceiveCount ?? 0),
+      outcome: isFailed(record) ? "failed" : "processed",
+    }));
     const failedCount = records.filter((record) => record.outcome === "failed").length;
     failed += failedCount;
     processed += records.length - failedCount;

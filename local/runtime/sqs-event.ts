@@ -4,6 +4,7 @@
  */
 import type { Message, MessageAttributeValue } from "@aws-sdk/client-sqs";
 import type { SQSMessageAttributes, SQSRecord, SQSRecordAttributes } from "aws-lambda";
+import { IDEMPOTENCY_ATTRIBUTE } from "../../lambdas/producer-api/attributes";
 import type { DeployedMapping, InvokeResult } from "./types";
 
 /** The `SQSEvent` record Lambda builds for one received message. */
@@ -61,8 +62,8 @@ export function messageAttributesOf(
   return result;
 }
 
-/** `MessageId` of the SNS envelope a body is, or undefined when it is not one. */
-export function snsMessageIdOf(body: string): string | undefined {
+/** The SNS envelope a body is, or undefined when it is not one (raw delivery, sent straight to SQS). */
+function envelopeOf(body: string): Record<string, unknown> | undefined {
   if (!body.startsWith("{")) return undefined;
   try {
     const envelope = JSON.parse(body) as Record<string, unknown>;
@@ -73,12 +74,52 @@ export function snsMessageIdOf(body: string): string | undefined {
       typeof envelope.TopicArn === "string" &&
       (envelope.Type === "Notification" || envelope.Type === undefined)
     ) {
-      return envelope.MessageId;
+      return envelope;
     }
   } catch {
     // not JSON: sent straight to SQS
   }
   return undefined;
+}
+
+/** `MessageId` of the SNS envelope a body is, or undefined when it is not one. */
+export function snsMessageIdOf(body: string): string | undefined {
+  return envelopeOf(body)?.MessageId as string | undefined;
+}
+
+/** What identifies a delivered message in the journal (see `DeliveryRecord`). */
+export interface MessageKeys {
+  readonly snsMessageId?: string;
+  readonly idempotencyKey?: string;
+}
+
+/** A string attribute's value in the envelope's `{ Type, Value }` shape, if it is one. */
+function envelopeAttribute(envelope: Record<string, unknown>, name: string): string | undefined {
+  const attributes = envelope.MessageAttributes as Record<string, unknown> | undefined;
+  const attribute = attributes?.[name] as { Type?: unknown; Value?: unknown } | undefined;
+  return attribute?.Type === "String" && typeof attribute.Value === "string"
+    ? attribute.Value
+    : undefined;
+}
+
+/**
+ * The keys of a delivered record: the SNS `MessageId` when the body is an envelope, and the
+ * `idempotency_key` message attribute every producer path attaches, read from the envelope's
+ * `MessageAttributes` or, for a raw body (raw message delivery, or sent straight to SQS), from
+ * the SQS message attributes, where SNS puts a raw delivery's attributes. Empty values count as
+ * absent.
+ */
+export function messageKeysOf(record: Pick<SQSRecord, "body" | "messageAttributes">): MessageKeys {
+  const envelope = envelopeOf(record.body);
+  const idempotencyKey =
+    envelope !== undefined
+      ? envelopeAttribute(envelope, IDEMPOTENCY_ATTRIBUTE)
+      : record.messageAttributes?.[IDEMPOTENCY_ATTRIBUTE]?.stringValue;
+  const snsMessageId = envelope?.MessageId as string | undefined;
+  return {
+    ...(snsMessageId ? { snsMessageId } : {}),
+    ...(idempotencyKey ? { idempotencyKey } : {}),
+  };
 }
 
 /** Which records of a batch failed, as Lambda reads the function's answer. */

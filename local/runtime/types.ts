@@ -126,6 +126,12 @@ export interface DeliveryRecord {
   readonly sqsMessageId: string;
   /** `MessageId` of the SNS envelope, when the body is one. */
   readonly snsMessageId?: string;
+  /**
+   * The message's `idempotency_key` attribute (every producer path of the project attaches one),
+   * from the envelope or, for a raw body, from the SQS message attributes. With raw message
+   * delivery there is no envelope, and this is the only key that follows the message.
+   */
+  readonly idempotencyKey?: string;
   /** `ApproximateReceiveCount` of this receive. */
   readonly receiveCount: number;
   /** `failed`: reported in `batchItemFailures`, or the whole invocation failed. */

@@ -2,8 +2,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { recordSkip } from "../../../__tests__/support/skips";
 import {
   emulatorUnavailable,
+  MOTO_INSTALL_HINT,
   startEmulator,
   stopEmulator,
   type EmulatorInfo,
@@ -13,8 +15,9 @@ import {
 export const REQUIRE_LOCAL_ENV = "FANOUT_REQUIRE_LOCAL";
 
 /**
- * `describe` when the emulator can run here; otherwise `describe.skip` with one line saying why,
- * unless FANOUT_REQUIRE_LOCAL=1, where loading the test file fails with that reason.
+ * `describe` when the emulator can run here; otherwise `describe.skip`, recorded with one line
+ * saying why for the run's closing line (`recordSkip`), unless FANOUT_REQUIRE_LOCAL=1, where
+ * loading the test file fails with that reason.
  */
 export function emulatorSuite(label: string): jest.Describe {
   const unavailable = emulatorUnavailable();
@@ -22,7 +25,7 @@ export function emulatorSuite(label: string): jest.Describe {
   if (process.env[REQUIRE_LOCAL_ENV] === "1") {
     throw new Error(`${REQUIRE_LOCAL_ENV}=1 but ${label} cannot run: ${unavailable}`);
   }
-  console.warn(`${label} skipped: ${unavailable}`);
+  recordSkip({ suite: label, reason: unavailable, remedy: MOTO_INSTALL_HINT });
   return describe.skip;
 }
 
