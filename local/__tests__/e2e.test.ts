@@ -7,6 +7,7 @@
  * Two settings differ from the defaults, to make redrive take seconds instead of minutes: a
  * 1 s consumer timeout (so a 6 s visibility timeout) and 2 receives before the DLQ.
  */
+import { randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,6 +18,7 @@ import { createAwsClients } from "../../cli/aws";
 import { nodeHttpClient } from "../../cli/http";
 import { METRIC_NAMESPACE, ROLE_DIMENSION, SERVICE_DIMENSION } from "../../cli/metric-contract";
 import { runCli } from "../../cli/program";
+import { IDEMPOTENCY_ATTRIBUTE } from "../../lambdas/producer-api/attributes";
 import { LOCAL_CREDENTIALS } from "../deployment";
 import { uncoveredTypes } from "../inventory";
 import { down, localDeploymentUnavailable, redeploy, up, type LocalDeployment } from "../lifecycle";
@@ -127,24 +129,31 @@ async function queueDepth(url: string, region: string): Promise<number> {
   }
 }
 
-/** Publishes `count` messages straight to the stack's topic, each with `kind` when given. */
+/**
+ * Publishes `count` messages straight to the stack's topic, each with its own `idempotency_key`
+ * attribute (as every producer of the project sends) and `kind` when given; answers the keys.
+ */
 async function publish(stack: string, count: number, kind?: string): Promise<string[]> {
   const o = outputsOf(stack);
   const sns = new SNSClient(clientConfig(o.region));
   try {
-    const ids: string[] = [];
+    const keys: string[] = [];
     for (let seq = 1; seq <= count; seq += 1) {
+      const key = randomUUID();
       const body = JSON.stringify({ recorded_at: Date.now(), seq, producer: "e2e" });
-      const { MessageId } = await sns.send(
+      await sns.send(
         new PublishCommand({
           TopicArn: o.topic_arn,
           Message: body,
-          ...(kind && { MessageAttributes: { kind: { DataType: "String", StringValue: kind } } }),
+          MessageAttributes: {
+            [IDEMPOTENCY_ATTRIBUTE]: { DataType: "String", StringValue: key },
+            ...(kind && { kind: { DataType: "String", StringValue: kind } }),
+          },
         }),
       );
-      ids.push(MessageId ?? "");
+      keys.push(key);
     }
-    return ids;
+    return keys;
   } finally {
     sns.destroy();
   }
@@ -153,14 +162,14 @@ async function publish(stack: string, count: number, kind?: string): Promise<str
 const deliveries = (since = 0): Promise<DeliveryRecord[]> =>
   deployment.client.deliveries(since) as Promise<DeliveryRecord[]>;
 
-/** Processed deliveries of each message id in each queue. */
-function processedCounts(records: readonly DeliveryRecord[], ids: readonly string[]) {
-  const wanted = new Set(ids);
+/** Processed deliveries of each message (by idempotency key) in each queue: `<key> <queue arn>`. */
+function processedCounts(records: readonly DeliveryRecord[], keys: readonly string[]) {
+  const wanted = new Set(keys);
   const counts = new Map<string, number>();
   for (const r of records) {
-    if (r.outcome !== "processed" || r.snsMessageId === undefined || !wanted.has(r.snsMessageId))
-      continue;
-    const key = `${r.snsMessageId} ${r.queueArn}`;
+    if (r.outcome !== "processed" || r.idempotencyKey === undefined) continue;
+    if (!wanted.has(r.idempotencyKey)) continue;
+    const key = `${r.idempotencyKey} ${r.queueArn}`;
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   return counts;
@@ -378,7 +387,7 @@ describeLocal("local deployment of both stacks", () => {
     expect(drill.code).toBe(0);
   });
 
-  it("keeps replica messages in their queues in active-standby mode, and a replica's filter policy keeps out what does not match", async () => {
+  it("keeps replica messages in their queues in active-standby mode; a replica's filter policy keeps out what does not match; raw delivery hands consumers the message itself", async () => {
     deployment = await redeploy(deployment, {
       env: {
         ...env,
@@ -386,6 +395,7 @@ describeLocal("local deployment of both stacks", () => {
         FANOUT_SUBSCRIPTION_FILTER_POLICIES: JSON.stringify({
           replicas: { policy: { kind: ["order"] } },
         }),
+        FANOUT_RAW_MESSAGE_DELIVERY: "true",
       },
       log: quiet,
     });
@@ -400,13 +410,28 @@ describeLocal("local deployment of both stacks", () => {
     const since = Date.now();
     const orders = await publish("primary", 3, "order");
     const others = await publish("primary", 2, "other");
+    const sent = [...orders, ...others];
     const active = await eventually(
-      async () => processedCounts(await deliveries(since), [...orders, ...others]),
+      async () => processedCounts(await deliveries(since), sent),
       (c) => c.size === 5,
     );
     // The active queue, unfiltered, gets all five; the standby replica keeps the three orders.
     expect([...active.keys()].every((k) => k.endsWith(o.active_queue_arn))).toBe(true);
     expect(await queueDepth(replicaUrl, "us-west-2")).toBe(before + 3);
+
+    // Raw delivery: no envelope reached the consumer, which recorded the raw legs
+    // (producer -> SQS, dwell, SQS -> consumer) and no SNS leg.
+    const raw = (await deliveries(since)).filter(
+      (r) => r.idempotencyKey !== undefined && sent.includes(r.idempotencyKey),
+    );
+    expect(raw.map((r) => r.snsMessageId)).toEqual(sent.map(() => undefined));
+    const blobs = emfBlobs(raw[0].functionName).filter(
+      (b) => (b._aws as { Timestamp: number }).Timestamp >= since,
+    );
+    const values = (metric: string) => blobs.flatMap((b) => asArray(b[metric]));
+    expect(values("ProducerToSqsLatency").length).toBeGreaterThanOrEqual(5);
+    expect(values("SnsToSqsLatency")).toEqual([]);
+    expect(values("ProducerToSnsLatency")).toEqual([]);
   });
 
   it("leaves nothing in any region after cdktf destroy, with every resource type checked", async () => {
