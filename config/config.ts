@@ -11,6 +11,7 @@ import {
   cliContext,
   CONTEXT_KEY,
 } from "./environment";
+import { fifoConfig, type FifoConfig } from "./fifo";
 import type { SubscriptionFilters } from "./filter-policy";
 import { allNames, nameProblem, unitNames, UnitNames } from "./names";
 import { crossRegionDeliveryProblem } from "./opt-in-regions";
@@ -29,6 +30,7 @@ import {
 } from "./settings";
 
 export { ConfigError } from "./settings";
+export type { FifoConfig } from "./fifo";
 export { CONTEXT_KEY };
 
 /**
@@ -66,6 +68,8 @@ export interface FanoutConfig {
   /** Every configured region, in the order of the stack map. */
   readonly regions: readonly string[];
   readonly units: readonly UnitConfig[];
+  /** FIFO topic and queues in every unit (setting `fifo`); `undefined`: standard ones. */
+  readonly fifo?: FifoConfig;
   readonly consumer: {
     readonly mode: ConsumerMode;
     /** Whether consumers skip messages the unit's idempotency store marks as processed. */
@@ -188,6 +192,8 @@ export function loadConfig(sources: ConfigSources = {}): FanoutConfig {
     );
   };
 
+  // FIFO's limits first: with fifo, the batching window rule below has no way out.
+  const fifo = fifoConfig(s, problem);
   if (s.batchSize > 10 && s.batchingWindowSeconds < 1) {
     problem(
       "batchSize",
@@ -265,8 +271,14 @@ export function loadConfig(sources: ConfigSources = {}): FanoutConfig {
   }
 
   const units = s.stacks.map(([stack, homeRegion]): UnitConfig => {
-    const names = unitNames(s.prefix, stack, homeRegion, regions);
+    const names = unitNames(s.prefix, stack, homeRegion, regions, s.fifo);
     const bad = firstNameProblem(names);
+    if (bad && s.fifo && !firstNameProblem(unitNames(s.prefix, stack, homeRegion, regions))) {
+      // Only the `.fifo` ending breaks the limit.
+      throw new ConfigError(
+        `Invalid setting fifo (${from.fifo}): true ends topic and queue names in ".fifo", which with prefix ${JSON.stringify(s.prefix)} and stack "${stack}" makes ${bad}`,
+      );
+    }
     if (bad) {
       // Blame the prefix when the default prefix would fit, else the stack map.
       const defaultFits = !firstNameProblem(
@@ -290,6 +302,7 @@ export function loadConfig(sources: ConfigSources = {}): FanoutConfig {
     prefix: s.prefix,
     regions,
     units,
+    ...(fifo && { fifo }),
     consumer: {
       mode: s.consumerMode,
       idempotencyStore: s.idempotencyStore,
