@@ -4,11 +4,12 @@
  * window, consumers and the API told, the dashboard's held-back widget; and nothing of it on a
  * standard unit (the snapshots of fanout-stack.test.ts hold that).
  */
+import { runChecks } from "../../checks/run";
 import type { Widget } from "../../constructs/dashboard-body";
 import { CONSUMER_ENV } from "../../lambdas/consumer/env";
 import { ENV_CONTENT_BASED_DEDUPLICATION } from "../../lambdas/producer-api/env";
 import { HELD_BACK_METRIC } from "../../lambdas/shared/metrics";
-import { defaultConfig, normalized, ref, resources, synthAll } from "../support/synth";
+import { defaultConfig, normalized, ref, resources, stackJsons, synthAll } from "../support/synth";
 import { resourceWhere, type TerraformJson } from "../support/synth";
 
 const FIFO = { FANOUT_FIFO: "true" };
@@ -52,6 +53,13 @@ function widgets(json: TerraformJson): Widget[] {
 
 it("matches the snapshot of the primary stack with fifo on", () => {
   expect(normalized(fifo.primary.json)).toMatchSnapshot();
+});
+
+it("passes every policy rule: FIFO changes no permission, encryption or TLS rule", () => {
+  expect(runChecks(stackJsons(defaultConfig(FIFO)))).toEqual([]);
+  expect(runChecks(stackJsons(defaultConfig({ ...FIFO, FANOUT_FIFO_THROUGHPUT: "high" })))).toEqual(
+    [],
+  );
 });
 
 describe.each(["primary", "secondary"])("stack %s with fifo", (name) => {
