@@ -67,10 +67,7 @@ describe("loadConsumerConfig", () => {
       { FANOUT_RAW_MESSAGE_DELIVERY: "yes" },
       'Invalid FANOUT_RAW_MESSAGE_DELIVERY "yes": expected true, false or unset',
     ],
-    [
-      { FANOUT_FIFO_QUEUE: "1" },
-      'Invalid FANOUT_FIFO_QUEUE "1": expected true, false or unset',
-    ],
+    [{ FANOUT_FIFO_QUEUE: "1" }, 'Invalid FANOUT_FIFO_QUEUE "1": expected true, false or unset'],
     [
       { FANOUT_IDEMPOTENCY_EXPIRES_AFTER_SECONDS: "60" },
       "Missing environment variable FANOUT_IDEMPOTENCY_TABLE: FANOUT_IDEMPOTENCY_EXPIRES_AFTER_SECONDS is set",
