@@ -325,32 +325,28 @@ function consumerSection(grid: Grid, m: DashboardModel): void {
   // On FIFO queues (all of a FIFO unit's), the records held back behind a failed one.
   if (m.queues.some((q) => q.fifo)) {
     const title = "Held back (FIFO): records behind a failed one of their message group";
-    grid.add(
-      WIDTH,
-      HEIGHT,
-      "metric",
-      perQueue(m, title, "Sum", (q) => consumerLine(m, q, HELD_BACK_METRIC.name)),
-    );
+    countWidget(grid, m, title, HELD_BACK_METRIC.name);
   }
   // With the idempotency store (every consumer of the unit uses it), the copies it skipped.
-  if (!m.queues.some((q) => q.deduplicated)) return;
-  const title = "Duplicates skipped: processed before in some region";
+  if (m.queues.some((q) => q.deduplicated)) {
+    const title = "Duplicates skipped: processed before in some region";
+    countWidget(grid, m, title, DUPLICATES_SKIPPED_METRIC.name);
+  }
+}
+
+/** A full-width widget of one of the consumers' own counts, a line per queue in its region. */
+function countWidget(grid: Grid, m: DashboardModel, title: string, name: string): void {
   grid.add(
     WIDTH,
     HEIGHT,
     "metric",
-    perQueue(m, title, "Sum", (q) => consumerLine(m, q, DUPLICATES_SKIPPED_METRIC.name)),
+    perQueue(m, title, "Sum", (q) => [
+      METRIC_NAMESPACE,
+      name,
+      ...dims(consumerDimensions(m.unitName, q.role)),
+      { region: q.region, label: queueLabel(q) },
+    ]),
   );
-}
-
-/** A line of one of the consumer's own per-batch metrics, in the queue's region. */
-function consumerLine(m: DashboardModel, q: UnitQueue, name: string): MetricLine {
-  return [
-    METRIC_NAMESPACE,
-    name,
-    ...dims(consumerDimensions(m.unitName, q.role)),
-    { region: q.region, label: queueLabel(q) },
-  ];
 }
 
 /** The producer API's requests, errors and latency. */
