@@ -9,7 +9,7 @@ import {
   type MetricDataQuery,
 } from "@aws-sdk/client-cloudwatch";
 import { describeError, isFatalError, UsageError } from "./errors";
-import { TOPIC_NAME_SUFFIX, type QueueRole } from "../config/names";
+import { TOPIC_NAME_SUFFIX, withoutFifoSuffix, type QueueRole } from "../config/names";
 import {
   END_TO_END_METRIC,
   LATENCY_METRIC_NAMES,
@@ -39,7 +39,7 @@ export const METRIC_SERVICE_OUTPUT = "metric_service_name";
 export function serviceOf(stack: StackOutputs, override?: string): string {
   if (override) return override;
   if (stack.has(METRIC_SERVICE_OUTPUT)) return stack.string(METRIC_SERVICE_OUTPUT);
-  const topicName = stack.string("topic_name");
+  const topicName = withoutFifoSuffix(stack.string("topic_name"));
   if (!topicName.endsWith(TOPIC_NAME_SUFFIX) || topicName === TOPIC_NAME_SUFFIX) {
     throw new UsageError(
       `cannot derive the metric service of stack "${stack.name}" from topic_name "${topicName}" (expected <service>${TOPIC_NAME_SUFFIX}); pass --service`,

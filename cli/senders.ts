@@ -4,12 +4,13 @@
  */
 import { PublishBatchCommand, PublishCommand } from "@aws-sdk/client-sns";
 import { SendMessageBatchCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
-import { Sha256 } from "@aws-crypto/sha256-js";
-import { SignatureV4 } from "@smithy/signature-v4";
 import { ATTRIBUTES_FIELD } from "../lambdas/producer-api/attributes";
+import { MESSAGE_GROUP_FIELD } from "../lambdas/producer-api/fifo";
 import { apiAttributes, withIdempotencyKey, type MessageAttributes } from "./attributes";
 import type { AwsClients, Credentials } from "./aws";
 import { isPermanentCode, isRetryableCode } from "./errors";
+import type { MessageGroups } from "./message-groups";
+import { postMessage } from "./api-post";
 import type { HttpClient } from "./http";
 import { regionOfQueueUrl, type StackOutputs } from "./outputs";
 
@@ -114,15 +115,19 @@ export function messageBody(message: Message): string {
 /**
  * Body of a message sent through the API: no `recorded_at`, so the API stamps it with the AWS
  * clock and API-path latencies carry no producer clock skew; the attributes, if any, in the
- * API's `_attributes` field.
+ * API's `_attributes` field; to a FIFO unit, the message group in `message_group_id`.
  */
-export function apiMessageBody(message: Message, attributes: MessageAttributes = {}): string {
+export function apiMessageBody(
+  message: Message,
+  attributes: MessageAttributes = {},
+  groups?: MessageGroups,
+): string {
   const body = { seq: message.seq, producer: message.producer };
-  return JSON.stringify(
-    Object.keys(attributes).length === 0
-      ? body
-      : { ...body, [ATTRIBUTES_FIELD]: apiAttributes(attributes) },
-  );
+  return JSON.stringify({
+    ...body,
+    ...(Object.keys(attributes).length > 0 && { [ATTRIBUTES_FIELD]: apiAttributes(attributes) }),
+    ...(groups && { [MESSAGE_GROUP_FIELD]: groups.groupOf(message) }),
+  });
 }
 
 /** Idempotency key of a message, so consumers can drop a copy re-sent after a failover. */
@@ -130,19 +135,35 @@ export function idempotencyKey(message: Message): string {
   return message.id ?? `${message.producer}-${message.seq}`;
 }
 
+/**
+ * To a FIFO unit: the message's group and, as its deduplication id, its idempotency key (so a
+ * resend is dropped whether or not the unit deduplicates by content). SNS and SQS name both
+ * alike.
+ */
+function fifoIds(message: Message, groups: MessageGroups | undefined) {
+  return (
+    groups && {
+      MessageGroupId: groups.groupOf(message),
+      MessageDeduplicationId: idempotencyKey(message),
+    }
+  );
+}
+
 /** A message as SNS takes it, in Publish and in a PublishBatch entry. */
-function snsMessage(message: Message, attributes: MessageAttributes) {
+function snsMessage(message: Message, attributes: MessageAttributes, groups?: MessageGroups) {
   return {
     Message: messageBody(message),
     MessageAttributes: withIdempotencyKey(attributes, idempotencyKey(message)),
+    ...fifoIds(message, groups),
   };
 }
 
 /** A message as SQS takes it, in SendMessage and in a SendMessageBatch entry. */
-function sqsMessage(message: Message, attributes: MessageAttributes) {
+function sqsMessage(message: Message, attributes: MessageAttributes, groups?: MessageGroups) {
   return {
     MessageBody: messageBody(message),
     MessageAttributes: withIdempotencyKey(attributes, idempotencyKey(message)),
+    ...fifoIds(message, groups),
   };
 }
 
@@ -185,13 +206,15 @@ export function batchResults(messages: readonly Message[], answer: BatchAnswer):
 /**
  * A sender for a path. With `batch`, SNS and SQS use their batch calls (up to 10 messages per
  * call); the API takes one message per call either way. Every message carries `attributes`
- * (for subscription filter policies) besides its idempotency key.
+ * (for subscription filter policies) besides its idempotency key, and, with `groups` (the
+ * targets are FIFO units), its message group and the key as its deduplication id.
  */
 export function createSender(
   via: Via,
   deps: SenderDeps,
   batch: boolean,
   attributes: MessageAttributes = {},
+  groups?: MessageGroups,
 ): Sender {
   const { aws } = deps;
   switch (via) {
@@ -203,7 +226,7 @@ export function createSender(
                 TopicArn: target.address,
                 PublishBatchRequestEntries: messages.map((m) => ({
                   Id: entryId(m),
-                  ...snsMessage(m, attributes),
+                  ...snsMessage(m, attributes, groups),
                 })),
               }),
               { abortSignal },
@@ -213,7 +236,7 @@ export function createSender(
             aws.sns(target.region).send(
               new PublishCommand({
                 TopicArn: target.address,
-                ...snsMessage(message, attributes),
+                ...snsMessage(message, attributes, groups),
               }),
               {
                 abortSignal,
@@ -226,7 +249,10 @@ export function createSender(
             aws.sqs(target.region).send(
               new SendMessageBatchCommand({
                 QueueUrl: target.address,
-                Entries: messages.map((m) => ({ Id: entryId(m), ...sqsMessage(m, attributes) })),
+                Entries: messages.map((m) => ({
+                  Id: entryId(m),
+                  ...sqsMessage(m, attributes, groups),
+                })),
               }),
               { abortSignal },
             ),
@@ -235,7 +261,7 @@ export function createSender(
             aws.sqs(target.region).send(
               new SendMessageCommand({
                 QueueUrl: target.address,
-                ...sqsMessage(message, attributes),
+                ...sqsMessage(message, attributes, groups),
               }),
               {
                 abortSignal,
@@ -244,10 +270,13 @@ export function createSender(
           );
     case "api":
       return oneByOne(via, (target, message, signal) =>
-        postMessage(deps.http, deps.credentials(), target, apiMessageBody(message, attributes), {
-          message,
-          signal,
-        }),
+        postMessage(
+          deps.http,
+          deps.credentials(),
+          target,
+          apiMessageBody(message, attributes, groups),
+          { message, key: idempotencyKey(message), signal },
+        ),
       );
   }
 }
@@ -295,105 +324,4 @@ function batched(
       return batchResults(messages, await call(target, messages, signal));
     },
   };
-}
-
-/** An HTTP error status from the API; 429 and 5xx are worth retrying, other 4xx are not. */
-export class ApiError extends Error {
-  override readonly name = "ApiError";
-  constructor(
-    readonly status: number,
-    detail: string,
-  ) {
-    super(`HTTP ${status}${detail ? `: ${detail}` : ""}`);
-  }
-}
-
-function errorDetail(body: string): string {
-  try {
-    const parsed = JSON.parse(body) as { message?: unknown; Message?: unknown };
-    const message = parsed.message ?? parsed.Message;
-    if (typeof message === "string") return message;
-  } catch {
-    // not JSON: fall through to the raw text
-  }
-  return body.replace(/\s+/g, " ").trim().slice(0, 200);
-}
-
-/**
- * Signs a request for API Gateway (service `execute-api`) with SigV4 and answers the headers to
- * send: the given ones plus host, x-amz-date, x-amz-content-sha256, authorization and, with
- * temporary credentials, x-amz-security-token.
- */
-export async function signApiRequest(options: {
-  readonly method: string;
-  readonly url: string;
-  readonly region: string;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body?: string;
-  readonly credentials: Credentials;
-  readonly signingDate?: Date;
-}): Promise<Record<string, string>> {
-  const url = new URL(options.url);
-  const signer = new SignatureV4({
-    service: "execute-api",
-    region: options.region,
-    credentials: options.credentials,
-    sha256: Sha256,
-  });
-  const query: Record<string, string | string[]> = {};
-  for (const key of new Set(url.searchParams.keys())) {
-    const values = url.searchParams.getAll(key);
-    query[key] = values.length === 1 ? values[0] : values;
-  }
-  const signed = await signer.sign(
-    {
-      method: options.method,
-      protocol: url.protocol,
-      hostname: url.hostname,
-      port: url.port ? Number(url.port) : undefined,
-      path: url.pathname,
-      query,
-      headers: { ...options.headers, host: url.host },
-      body: options.body,
-    },
-    { signingDate: options.signingDate },
-  );
-  return signed.headers;
-}
-
-/**
- * POSTs one message to the stack's API, signed with SigV4. 2xx is success; 429 and 5xx throw
- * (worth retrying elsewhere); other 4xx are the caller's fault and answered as such.
- */
-async function postMessage(
-  httpClient: HttpClient,
-  credentials: Credentials,
-  target: Target,
-  body: string,
-  { message, signal }: { readonly message: Message; readonly signal?: AbortSignal },
-): Promise<EntryResult> {
-  const headers = await signApiRequest({
-    method: "POST",
-    url: target.address,
-    region: target.region,
-    headers: { "content-type": "application/json", "idempotency-key": idempotencyKey(message) },
-    body,
-    credentials,
-  });
-  const response = await httpClient({ method: "POST", url: target.address, headers, body, signal });
-  if (response.status === 429 || response.status >= 500) {
-    throw new ApiError(response.status, errorDetail(response.body));
-  }
-  if (response.status < 200 || response.status > 299) {
-    const reason = new ApiError(response.status, errorDetail(response.body)).message;
-    return { seq: message.seq, ok: false, reason, senderFault: true };
-  }
-  let messageId = "";
-  try {
-    const parsed = JSON.parse(response.body) as { messageId?: unknown };
-    if (typeof parsed.messageId === "string") messageId = parsed.messageId;
-  } catch {
-    // a 2xx without a JSON body still means accepted; the id stays unknown
-  }
-  return { seq: message.seq, ok: true, messageId };
 }

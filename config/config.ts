@@ -11,6 +11,7 @@ import {
   cliContext,
   CONTEXT_KEY,
 } from "./environment";
+import { fifoConfig, type FifoConfig } from "./fifo";
 import type { SubscriptionFilters } from "./filter-policy";
 import { allNames, nameProblem, unitNames, UnitNames } from "./names";
 import { crossRegionDeliveryProblem } from "./opt-in-regions";
@@ -29,6 +30,7 @@ import {
 } from "./settings";
 
 export { ConfigError } from "./settings";
+export type { FifoConfig } from "./fifo";
 export { CONTEXT_KEY };
 
 /**
@@ -66,6 +68,8 @@ export interface FanoutConfig {
   /** Every configured region, in the order of the stack map. */
   readonly regions: readonly string[];
   readonly units: readonly UnitConfig[];
+  /** FIFO topic and queues in every unit (setting `fifo`); `undefined`: standard ones. */
+  readonly fifo?: FifoConfig;
   readonly consumer: {
     readonly mode: ConsumerMode;
     /** Whether consumers skip messages the unit's idempotency store marks as processed. */
@@ -188,6 +192,8 @@ export function loadConfig(sources: ConfigSources = {}): FanoutConfig {
     );
   };
 
+  // FIFO's limits first: with fifo, the batching window rule below has no way out.
+  const fifo = fifoConfig(s, problem);
   if (s.batchSize > 10 && s.batchingWindowSeconds < 1) {
     problem(
       "batchSize",
@@ -265,7 +271,10 @@ export function loadConfig(sources: ConfigSources = {}): FanoutConfig {
   }
 
   const units = s.stacks.map(([stack, homeRegion]): UnitConfig => {
-    const names = unitNames(s.prefix, stack, homeRegion, regions);
+    const names = unitNames(s.prefix, stack, homeRegion, regions, s.fifo);
+    // With fifo the queue names grow by ".fifo" (5 characters), yet stay within SQS's 80 while
+    // the consumer names (the queue's name plus "-consumer") fit Lambda's 64: the prefix or
+    // the stack map is the one to blame, as without fifo (__tests__/config/fifo.test.ts).
     const bad = firstNameProblem(names);
     if (bad) {
       // Blame the prefix when the default prefix would fit, else the stack map.
@@ -290,6 +299,7 @@ export function loadConfig(sources: ConfigSources = {}): FanoutConfig {
     prefix: s.prefix,
     regions,
     units,
+    ...(fifo && { fifo }),
     consumer: {
       mode: s.consumerMode,
       idempotencyStore: s.idempotencyStore,

@@ -37,10 +37,13 @@ export const FUNCTION_VARIABLES: Readonly<Record<string, string>> = {
   FANOUT_STACK: "Lambda functions: the stack the function belongs to",
   FANOUT_QUEUE_ROLE: "consumer function: active or replica",
   FANOUT_MAX_CLOCK_SKEW_MS: "consumer function: how far in the future a recorded_at may be",
+  FANOUT_FIFO_QUEUE: "consumer function: whether its queue is a FIFO queue",
   FANOUT_IDEMPOTENCY_TABLE: "consumer function: the unit's idempotency table",
   FANOUT_IDEMPOTENCY_EXPIRES_AFTER_SECONDS:
     "consumer function: how long a processed message stays marked",
   FANOUT_TOPIC_ARN: "producer API function: the topic it publishes to",
+  FANOUT_TOPIC_CONTENT_BASED_DEDUPLICATION:
+    "producer API function: whether its FIFO topic deduplicates by content",
 };
 
 /**

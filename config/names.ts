@@ -38,6 +38,12 @@ export type NameKind = keyof typeof NAME_LIMITS;
 /** Characters allowed in every physical name (log group names add `/`). */
 export const NAME_PATTERN = /^[A-Za-z0-9_-]+$/;
 
+/** Ending AWS requires of the name of a FIFO topic or queue; it counts towards the name's limit. */
+export const FIFO_SUFFIX = ".fifo";
+
+/** The kinds of name that end in {@link FIFO_SUFFIX} on a FIFO unit. */
+const FIFO_KINDS: readonly NameKind[] = ["SNS topic", "SQS queue"];
+
 /** Ending of a unit's topic name: the topic of unit `fanout-primary` is `fanout-primary-topic`. */
 export const TOPIC_NAME_SUFFIX = "-topic";
 
@@ -74,15 +80,19 @@ export interface UnitNames {
 
 /**
  * Names of the unit of `stack` whose home is `homeRegion`, with one replica per other region.
- * `regions` lists every configured region; the home region's queue is the active one.
+ * `regions` lists every configured region; the home region's queue is the active one. With
+ * `fifo`, the topic and every queue (dead-letter queues included) end in {@link FIFO_SUFFIX};
+ * the other names stay as they are.
  */
 export function unitNames(
   prefix: string,
   stack: string,
   homeRegion: string,
   regions: readonly string[],
+  fifo = false,
 ): UnitNames {
   const unit = `${prefix}-${stack}`;
+  const end = fifo ? FIFO_SUFFIX : "";
   const queueNames = (role: QueueRole, region: string): QueueNames => {
     const id = queueId(role, region);
     const queue = `${unit}-${id}`;
@@ -91,9 +101,9 @@ export function unitNames(
       role,
       id,
       region,
-      queue,
-      deadLetterQueue: `${queue}-dlq`,
-      deliveryDeadLetterQueue: `${queue}-delivery-dlq`,
+      queue: `${queue}${end}`,
+      deadLetterQueue: `${queue}-dlq${end}`,
+      deliveryDeadLetterQueue: `${queue}-delivery-dlq${end}`,
       consumerFunction,
       consumerLogGroup: `/aws/lambda/${consumerFunction}`,
     };
@@ -101,7 +111,7 @@ export function unitNames(
   const apiFunction = `${unit}-api`;
   return {
     unit,
-    topic: `${unit}${TOPIC_NAME_SUFFIX}`,
+    topic: `${unit}${TOPIC_NAME_SUFFIX}${end}`,
     queues: [
       queueNames("active", homeRegion),
       ...regions.filter((r) => r !== homeRegion).map((r) => queueNames("replica", r)),
@@ -136,9 +146,18 @@ export function allNames(names: UnitNames): { kind: NameKind; name: string }[] {
   return list;
 }
 
-/** Returns the first problem with a name (`undefined` when it is fine). */
+/** A topic or queue name without its {@link FIFO_SUFFIX}, if it has one. */
+export function withoutFifoSuffix(name: string): string {
+  return name.endsWith(FIFO_SUFFIX) ? name.slice(0, -FIFO_SUFFIX.length) : name;
+}
+
+/**
+ * Returns the first problem with a name (`undefined` when it is fine). Topic and queue names
+ * may end in {@link FIFO_SUFFIX}, which counts towards their limit.
+ */
 export function nameProblem(kind: NameKind, name: string): string | undefined {
-  if (!NAME_PATTERN.test(name)) {
+  const base = FIFO_KINDS.includes(kind) ? withoutFifoSuffix(name) : name;
+  if (!NAME_PATTERN.test(base)) {
     return `${kind} name "${name}" has characters outside [A-Za-z0-9_-]`;
   }
   if (name.length > NAME_LIMITS[kind]) {

@@ -124,6 +124,20 @@ export const VISIBILITY_TIMEOUT_FACTOR = 6;
 /** AWS advises a `maxReceiveCount` of at least 5 for queues Lambda consumes. */
 export const MIN_LAMBDA_MAX_RECEIVE_COUNT = 5;
 
+/**
+ * The most records Lambda's event source mapping takes per batch from a FIFO queue (and FIFO
+ * queues take no batching window).
+ */
+export const FIFO_MAX_BATCH_SIZE = 10;
+
+/**
+ * FIFO throughput of every topic and queue of a unit: `standard` (the topic's 300 messages per
+ * second and per message group, deduplication across the whole topic or queue) or `high`
+ * (throughput and deduplication per message group).
+ */
+export const FIFO_THROUGHPUT_MODES = ["standard", "high"] as const;
+export type FifoThroughputMode = (typeof FIFO_THROUGHPUT_MODES)[number];
+
 export const CONSUMER_MODES = ["active-active", "active-standby"] as const;
 export type ConsumerMode = (typeof CONSUMER_MODES)[number];
 
@@ -231,6 +245,25 @@ export const SETTINGS = keyed({
     default: false,
     description:
       "SNS raw message delivery on every subscription: no envelope, so no SNS legs (docs/latency.md).",
+  }),
+  fifo: flag({
+    env: "FANOUT_FIFO",
+    default: false,
+    description:
+      "Every unit a FIFO topic with FIFO queues and dead-letter queues (names end in `.fifo`): ordering and deduplication per message group, which producers must name (docs/architecture.md#fifo-units).",
+  }),
+  contentBasedDeduplication: flag({
+    env: "FANOUT_CONTENT_BASED_DEDUPLICATION",
+    default: false,
+    description:
+      "With `fifo`: the topic and queues deduplicate by a SHA-256 of the body when a publish names no deduplication id; false: every publish names one (the API takes the `Idempotency-Key`).",
+  }),
+  fifoThroughput: oneOf<FifoThroughputMode>({
+    env: "FANOUT_FIFO_THROUGHPUT",
+    default: "standard",
+    values: FIFO_THROUGHPUT_MODES,
+    description:
+      "With `fifo`: `standard` (throughput and deduplication per topic and queue) or `high` (per message group: topic `fifo_throughput_scope` MessageGroup, queues `deduplication_scope` messageGroup and `fifo_throughput_limit` perMessageGroupId).",
   }),
   logRetentionDays,
   apiThrottleRateLimit: integer({

@@ -13,6 +13,7 @@ import {
   FAILED_RECORDS_METRIC,
   FAILURE_REASONS,
   failureReasonDimensions,
+  HELD_BACK_METRIC,
   LATENCY_METRIC_NAMES,
   LATENCY_METRICS,
   LatencyMetricName,
@@ -116,6 +117,9 @@ function header(m: DashboardModel): string {
       `cross-region lag = replica EndToEnd - active EndToEnd.` +
       (m.queues.some((q) => q.rawMessageDelivery)
         ? " Raw message delivery: no SNS envelope, so ProducerToSqs (SNS included) replaces the SNS legs."
+        : "") +
+      (m.queues.some((q) => q.fifo)
+        ? " FIFO topic and queues: ordered per message group; a failed record holds its group's later records back (HeldBack) until it passes or reaches the DLQ, so its group's latency grows."
         : ""),
     "",
     "| leg | formula | meaning |",
@@ -284,7 +288,7 @@ function throughputSection(grid: Grid, m: DashboardModel): void {
 
 /**
  * The consumers' invocations, errors, throttles and duration, failed records by reason, and,
- * with the idempotency store, the duplicates it skipped.
+ * with the idempotency store, the duplicates it skipped; on FIFO queues, the records held back.
  */
 function consumerSection(grid: Grid, m: DashboardModel): void {
   for (const [name, stat] of [
@@ -318,16 +322,27 @@ function consumerSection(grid: Grid, m: DashboardModel): void {
       ]),
     });
   }
+  // On FIFO queues (all of a FIFO unit's), the records held back behind a failed one.
+  if (m.queues.some((q) => q.fifo)) {
+    const title = "Held back (FIFO): records behind a failed one of their message group";
+    countWidget(grid, m, title, HELD_BACK_METRIC.name);
+  }
   // With the idempotency store (every consumer of the unit uses it), the copies it skipped.
-  if (!m.queues.some((q) => q.deduplicated)) return;
-  const title = "Duplicates skipped: processed before in some region";
+  if (m.queues.some((q) => q.deduplicated)) {
+    const title = "Duplicates skipped: processed before in some region";
+    countWidget(grid, m, title, DUPLICATES_SKIPPED_METRIC.name);
+  }
+}
+
+/** A full-width widget of one of the consumers' own counts, a line per queue in its region. */
+function countWidget(grid: Grid, m: DashboardModel, title: string, name: string): void {
   grid.add(
     WIDTH,
     HEIGHT,
     "metric",
     perQueue(m, title, "Sum", (q) => [
       METRIC_NAMESPACE,
-      DUPLICATES_SKIPPED_METRIC.name,
+      name,
       ...dims(consumerDimensions(m.unitName, q.role)),
       { region: q.region, label: queueLabel(q) },
     ]),

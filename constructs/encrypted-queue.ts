@@ -2,6 +2,7 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { SqsQueueRedriveAllowPolicy } from "@cdktf/provider-aws/lib/sqs-queue-redrive-allow-policy";
 import { Construct } from "constructs";
+import type { FifoConfig } from "../config/config";
 import {
   DEAD_LETTER_RETENTION_SECONDS,
   MAX_RECEIVE_COUNT,
@@ -10,13 +11,24 @@ import {
   QUEUE_SSE_SQS,
   VISIBILITY_TIMEOUT_SECONDS,
 } from "./defaults";
+import { fifoQueueArgs } from "./fifo";
 import { TlsOnlyQueuePolicy } from "./queue-policy";
 
 export interface EncryptedQueueProps {
   /** Provider of the region the queue and its dead-letter queue live in. */
   readonly provider: AwsProvider;
-  /** Physical name of the queue; the dead-letter queue is `<name>-dlq`. */
+  /** Physical name of the queue. */
   readonly name: string;
+  /**
+   * Physical name of the dead-letter queue.
+   * @default - `<name>-dlq`
+   */
+  readonly deadLetterQueueName?: string;
+  /**
+   * Makes the queue and its dead-letter queue FIFO queues (names must end in `.fifo`).
+   * @default - standard queues
+   */
+  readonly fifo?: FifoConfig;
   /**
    * How long the queue keeps a message, in seconds.
    * @default - 4 days
@@ -64,12 +76,15 @@ export class EncryptedQueue extends Construct {
       );
     }
 
+    // A FIFO queue's dead-letter queue must be a FIFO queue too.
+    const fifo = fifoQueueArgs(props.fifo);
     this.deadLetterQueue = new SqsQueue(this, "dead-letter-queue", {
       provider,
-      name: `${props.name}-dlq`,
+      name: props.deadLetterQueueName ?? `${props.name}-dlq`,
       messageRetentionSeconds: deadLetterRetention,
       maxMessageSize: QUEUE_MAX_MESSAGE_BYTES,
       sqsManagedSseEnabled: QUEUE_SSE_SQS,
+      ...fifo,
     });
     new TlsOnlyQueuePolicy(this, "dead-letter-policy", { queue: this.deadLetterQueue });
 
@@ -84,6 +99,7 @@ export class EncryptedQueue extends Construct {
         deadLetterTargetArn: this.deadLetterQueue.arn,
         maxReceiveCount: props.maxReceiveCount ?? MAX_RECEIVE_COUNT,
       }),
+      ...fifo,
     });
 
     // Only this queue may use the dead-letter queue, and redrive may move messages back to it.

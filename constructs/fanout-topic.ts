@@ -2,14 +2,21 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
 import { Construct } from "constructs";
+import type { FifoConfig } from "../config/config";
 import { TOPIC_ACTIONS, TOPIC_KMS_KEY, TOPIC_SIGNATURE_VERSION } from "./defaults";
+import { fifoTopicArgs } from "./fifo";
 import { denyInsecureTransport, policyDocument } from "./policy";
 
 export interface FanoutTopicProps {
   /** Provider of the topic's (home) region. */
   readonly provider: AwsProvider;
-  /** Physical name of the topic. */
+  /** Physical name of the topic (ending in `.fifo` for a FIFO topic). */
   readonly name: string;
+  /**
+   * Makes the topic a FIFO topic with these deduplication and throughput settings.
+   * @default - a standard topic
+   */
+  readonly fifo?: FifoConfig;
 }
 
 /**
@@ -28,6 +35,7 @@ export class FanoutTopic extends Construct {
       name: props.name,
       kmsMasterKeyId: TOPIC_KMS_KEY,
       signatureVersion: TOPIC_SIGNATURE_VERSION,
+      ...fifoTopicArgs(props.fifo),
     });
     const document = policyDocument(this, "policy-document", provider, [
       denyInsecureTransport(TOPIC_ACTIONS, [this.topic.arn]),

@@ -54,6 +54,12 @@ export interface ProducerApiProps {
    * @default - the settings are left alone: set once outside this app (docs/deploy.md)
    */
   readonly accountCloudWatchRoleName?: string;
+  /**
+   * The topic is a FIFO topic with content-based deduplication: the API publishes without a
+   * deduplication id when the request has no `Idempotency-Key`.
+   * @default - false: on a FIFO topic every publish carries the key as its deduplication id
+   */
+  readonly contentBasedDeduplication?: boolean;
 }
 
 /** The API's routes, from the handler's table: a path part (`messages`), method and authorization. */
@@ -96,6 +102,7 @@ export class ProducerApi extends Construct {
         topicArn: topic.arn,
         stack: props.stack,
         service: props.functionName,
+        contentBasedDeduplication: props.contentBasedDeduplication,
       }),
       timeoutSeconds: API_TIMEOUT_SECONDS,
       logRetentionDays: props.logRetentionDays,

@@ -3,6 +3,7 @@ import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { Token } from "cdktf";
 import { Construct } from "constructs";
 import { QueueRole } from "../config/names";
+import { FIFO_MAX_BATCH_SIZE } from "../config/settings";
 import { consumerEnvironment } from "../lambdas/consumer/env";
 import {
   CONSUMER_BATCH_SIZE,
@@ -82,6 +83,12 @@ export interface QueueConsumerProps {
    * @default - none; every record is processed
    */
   readonly idempotencyTable?: IdempotencyTable;
+  /**
+   * The queue is a FIFO queue: the mapping has no batching window (Lambda supports none there)
+   * and at most 10 records per batch, and the consumer keeps each message group's order.
+   * @default - false
+   */
+  readonly fifo?: boolean;
 }
 
 /**
@@ -107,6 +114,12 @@ export class QueueConsumer extends Construct {
     // The poller holds received messages while it fills a batch, then the function runs: a
     // shorter visibility timeout lets healthy messages come back, count receives, reach the DLQ.
     const needed = VISIBILITY_TIMEOUT_FACTOR * timeout + batchingWindow;
+    const batchSize = props.batchSize ?? CONSUMER_BATCH_SIZE;
+    if (props.fifo === true && (batchSize > FIFO_MAX_BATCH_SIZE || batchingWindow !== 0)) {
+      throw new Error(
+        `QueueConsumer ${props.functionName}: batch size ${batchSize} and batching window ${batchingWindow} s on a FIFO queue; allowed: at most ${FIFO_MAX_BATCH_SIZE} records and no batching window`,
+      );
+    }
     if (!Token.isUnresolved(visibility) && visibility < needed) {
       throw new Error(
         `QueueConsumer ${props.functionName}: queue visibility timeout ${visibility} s is below ${VISIBILITY_TIMEOUT_FACTOR} x function timeout ${timeout} s${batchingWindow > 0 ? ` + batching window ${batchingWindow} s` : ""}; allowed: at least ${needed} s`,
@@ -123,6 +136,7 @@ export class QueueConsumer extends Construct {
         stack: props.stack,
         role: props.role,
         rawMessageDelivery: props.rawMessageDelivery,
+        fifo: props.fifo,
         idempotency: store && {
           tableName: store.name,
           expiresAfterSeconds: store.expiresAfterSeconds,
@@ -156,8 +170,9 @@ export class QueueConsumer extends Construct {
       eventSourceArn: queue.arn,
       functionName: this.function.function.arn,
       enabled: props.enabled ?? true,
-      batchSize: props.batchSize ?? CONSUMER_BATCH_SIZE,
-      maximumBatchingWindowInSeconds: batchingWindow,
+      batchSize,
+      // FIFO queues take no batching window: the argument is left out.
+      ...(props.fifo !== true && { maximumBatchingWindowInSeconds: batchingWindow }),
       functionResponseTypes: ["ReportBatchItemFailures"],
       scalingConfig: { maximumConcurrency: props.maxConcurrency ?? CONSUMER_MAX_CONCURRENCY },
       // Lambda checks the role's queue permissions when the mapping is created.

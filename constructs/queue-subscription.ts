@@ -2,8 +2,10 @@ import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { Construct } from "constructs";
+import type { FifoConfig } from "../config/config";
 import type { SubscriptionFilter } from "../config/filter-policy";
 import { DEAD_LETTER_RETENTION_SECONDS, QUEUE_MAX_MESSAGE_BYTES, QUEUE_SSE_SQS } from "./defaults";
+import { fifoQueueArgs } from "./fifo";
 import { allowTopicToSend } from "./policy";
 import { providerOf, regionOf } from "./providers";
 import { TlsOnlyQueuePolicy } from "./queue-policy";
@@ -31,6 +33,12 @@ export interface QueueSubscriptionProps {
    * @default - false
    */
   readonly rawMessageDelivery?: boolean;
+  /**
+   * The topic is a FIFO topic: the subscription's dead-letter queue is a FIFO queue (SNS
+   * requires it), with these settings; its name must end in `.fifo`.
+   * @default - a standard topic and dead-letter queue
+   */
+  readonly fifo?: FifoConfig;
 }
 
 /**
@@ -71,6 +79,7 @@ export class QueueSubscription extends Construct {
         props.deliveryDeadLetterRetentionSeconds ?? DEAD_LETTER_RETENTION_SECONDS,
       maxMessageSize: QUEUE_MAX_MESSAGE_BYTES,
       sqsManagedSseEnabled: QUEUE_SSE_SQS,
+      ...fifoQueueArgs(props.fifo),
     });
     const deliveryPolicy = new TlsOnlyQueuePolicy(this, "delivery-dead-letter-policy", {
       queue: this.deliveryDeadLetterQueue,

@@ -1,7 +1,7 @@
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { Construct } from "constructs";
-import type { FanoutConfig } from "../config/config";
+import type { FanoutConfig, FifoConfig } from "../config/config";
 import { filterFor, type SubscriptionFilter } from "../config/filter-policy";
 import type { QueueNames, QueueRole } from "../config/names";
 import { EncryptedQueue } from "./encrypted-queue";
@@ -36,6 +36,12 @@ export interface UnitQueueProps {
    * @default - none; every record is processed
    */
   readonly idempotencyTable?: IdempotencyTable;
+  /**
+   * The unit is FIFO: the queue, its dead-letter queues and its consumer are FIFO ones (the
+   * names in `names` end in `.fifo`).
+   * @default - a standard queue
+   */
+  readonly fifo?: FifoConfig;
 }
 
 /**
@@ -68,6 +74,8 @@ export class UnitQueue extends Construct {
   public readonly rawMessageDelivery: boolean;
   /** True when the consumer skips messages the unit's idempotency store marks as processed. */
   public readonly deduplicated: boolean;
+  /** True for a FIFO queue (of a FIFO unit): order and deduplication per message group. */
+  public readonly fifo: boolean;
 
   /** `id` is the queue's id in its unit, `names.id` (`active`, `replica-<region>`). */
   constructor(scope: Construct, id: string, props: UnitQueueProps) {
@@ -81,10 +89,13 @@ export class UnitQueue extends Construct {
     // In active-standby mode replicas keep their messages until an operator fails over.
     this.drained = !(consumer.mode === "active-standby" && names.role === "replica");
     this.deduplicated = props.idempotencyTable !== undefined;
+    this.fifo = props.fifo !== undefined;
 
     const queue = new EncryptedQueue(this, "queue", {
       provider: props.providers.forRegion(names.region),
       name: names.queue,
+      deadLetterQueueName: names.deadLetterQueue,
+      fifo: props.fifo,
       retentionSeconds: this.retentionSeconds,
       visibilityTimeoutSeconds: queues.visibilityTimeoutSeconds,
       deadLetterRetentionSeconds: queues.deadLetterRetentionSeconds,
@@ -100,6 +111,7 @@ export class UnitQueue extends Construct {
       deliveryDeadLetterRetentionSeconds: queues.deadLetterRetentionSeconds,
       filter: filterFor(queues.subscription.filters, names.role, names.region),
       rawMessageDelivery: queues.subscription.rawMessageDelivery,
+      fifo: props.fifo,
     });
     this.deliveryDeadLetterQueue = subscription.deliveryDeadLetterQueue;
     this.filter = subscription.filter;
@@ -120,6 +132,7 @@ export class UnitQueue extends Construct {
       logRetentionDays: props.logRetentionDays,
       rawMessageDelivery: this.rawMessageDelivery,
       idempotencyTable: props.idempotencyTable,
+      fifo: this.fifo,
     }).function;
   }
 }

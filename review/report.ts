@@ -137,6 +137,25 @@ export function subscriptionRows(stack: StackIndex): string[][] {
     .sort((a, b) => a[0].localeCompare(b[0]));
 }
 
+/**
+ * One sentence on a FIFO unit (setting `fifo`): its topic's deduplication and throughput, and
+ * whether every queue is FIFO; `""` for a standard unit.
+ */
+export function fifoSentence(stack: StackIndex): string {
+  const topics = stack.resources("aws_sns_topic").filter((t) => t.body.fifo_topic === true);
+  if (topics.length === 0) return "";
+  const queues = stack.resources("aws_sqs_queue");
+  const fifoQueues = queues.filter((q) => q.body.fifo_queue === true).length;
+  return topics
+    .map(
+      (t) =>
+        ` FIFO topic ${code(String(t.body.name))}: content-based deduplication ` +
+        `${t.body.content_based_deduplication === true ? "on" : "off"}, throughput scope ` +
+        `${String(t.body.fifo_throughput_scope ?? "Topic")}; ${fifoQueues} of ${queues.length} queues FIFO.`,
+    )
+    .join("");
+}
+
 function countsSection(counts: ResourceCounts): string {
   const rows = [...counts.byType].map(([type, row]) => {
     const values = counts.columns.map((c) => row.get(c) ?? 0);
@@ -230,7 +249,7 @@ export function buildReport(input: ReportInput): string {
       `## Stack ${code(stack.name)}`,
       "",
       `Home region ${code(home)}; replica regions ${replicas.map(code).join(", ") || "(none)"}. ` +
-        `${counts.total} resources.`,
+        `${counts.total} resources.${fifoSentence(index)}`,
       "",
       "### Resources by type and region",
       "",

@@ -60,6 +60,7 @@ export class FanoutStack extends TerraformStack {
     this.topic = new FanoutTopic(this, "topic", {
       provider: providers.forRegion(homeRegion),
       name: names.topic,
+      fifo: config.fifo,
     });
     const topic = this.topic.topic;
 
@@ -87,6 +88,7 @@ export class FanoutStack extends TerraformStack {
           consumer: config.consumer,
           logRetentionDays: config.logRetentionDays,
           idempotencyTable: this.idempotencyTable,
+          fifo: config.fifo,
         }),
     );
 
@@ -106,6 +108,7 @@ export class FanoutStack extends TerraformStack {
       accountCloudWatchRoleName: config.api.manageAccount
         ? apiGatewayCloudWatchRoleName(names)
         : undefined,
+      contentBasedDeduplication: config.fifo?.contentBasedDeduplication,
     });
     const unitParts = { topic, queues: this.queues, api: this.api, providers, homeRegion };
     this.dashboard = new LatencyDashboard(this, "dashboard", {

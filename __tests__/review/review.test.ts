@@ -232,6 +232,20 @@ describe("subscriptions", () => {
   });
 });
 
+describe("FIFO units", () => {
+  it("say so in each stack's header, with deduplication, throughput and the FIFO queues", () => {
+    const stacks = stackJsons(
+      defaultConfig({ FANOUT_FIFO: "true", FANOUT_FIFO_THROUGHPUT: "high" }),
+    );
+    const text = buildReport({ stacks, violations: [] });
+    expect(text).toContain(
+      "FIFO topic `fanout-primary-topic.fifo`: content-based deduplication off, throughput scope MessageGroup; 6 of 6 queues FIFO.",
+    );
+    expect(text).toContain("| `fanout-secondary-active.fifo` | us-west-2 | us-west-2 | off |");
+    expect(report).not.toContain("FIFO");
+  });
+});
+
 describe("policy-check results", () => {
   it("say there are none for the real stacks", () => {
     expect(RULES).toHaveLength(19);

@@ -9,6 +9,7 @@ import type { AwsClients, Credentials } from "../aws";
 import { EXIT, UsageError } from "../errors";
 import { FailoverController } from "../failover-controller";
 import type { HttpClient } from "../http";
+import { messageGroupsFor, type MessageGroupOptions } from "../message-groups";
 import { OutputsFile, type StackOutputs } from "../outputs";
 import { createSender, targetOf, type Via } from "../senders";
 
@@ -47,7 +48,7 @@ export interface CommonOptions {
 }
 
 /** Options of the commands that send messages (see `addSendOptions`). */
-export interface SendOptions extends CommonOptions {
+export interface SendOptions extends CommonOptions, MessageGroupOptions {
   readonly stack?: string;
   readonly via: Via;
   readonly producer?: string;
@@ -117,11 +118,15 @@ export class CommandContext {
       targetOf(stack, options.via, options.failBack === true && i === 0),
     );
     const { deps } = this;
+    const producer = options.producer ?? deps.producerId ?? `${hostname()}-${process.pid}`;
+    // FIFO units take no message without a group (failover targets share the fifo setting).
+    const groups = messageGroupsFor(ordered, options, producer);
     const sender = createSender(
       options.via,
       { aws: this.aws(), http: deps.http, credentials: deps.credentials },
       batch,
       options.attribute,
+      groups,
     );
     const failBack = options.failBack
       ? {
@@ -135,7 +140,8 @@ export class CommandContext {
       targets,
       sender,
       controller: new FailoverController(targets, options.failoverAfter, log, failBack),
-      producer: options.producer ?? deps.producerId ?? `${hostname()}-${process.pid}`,
+      producer,
+      groups,
     };
   }
 

@@ -20,7 +20,13 @@ import { lineProgress } from "../progress";
 import { targetLabel } from "../senders";
 import { filteredQueueArns } from "../subscriptions";
 import type { CommandContext, CommonOptions } from "./context";
-import { addCommonOptions, attributeOption, durationOption, intOption } from "./options";
+import {
+  addCommonOptions,
+  addMessageGroupOptions,
+  attributeOption,
+  durationOption,
+  intOption,
+} from "./options";
 
 interface DrillCliOptions extends CommonOptions {
   readonly stack?: string;
@@ -39,6 +45,8 @@ interface DrillCliOptions extends CommonOptions {
   readonly downCommand?: string;
   readonly upCommand?: string;
   readonly attribute?: MessageAttributes;
+  readonly messageGroupId?: string;
+  readonly messageGroups?: number;
 }
 
 function runShellCommand(command: string, region: string): Promise<void> {
@@ -73,7 +81,7 @@ function drillEnvironment(
 }
 
 function addDrillOptions(command: Command): Command {
-  return command
+  return addMessageGroupOptions(command)
     .addOption(new Option("--stack <name>", "home stack whose region fails (default: the first)"))
     .addOption(intOption("--messages <n>", "messages to send", 450))
     .addOption(
@@ -134,7 +142,7 @@ export function drillCommand(program: Command, ctx: CommandContext): void {
     const home = ctx.pickStack(stacks, file, options.stack);
     const environment = drillEnvironment(file, options, ctx);
     const progress = lineProgress(print);
-    const { targets, ...send } = ctx.prepareSend(
+    const { targets, groups, ...send } = ctx.prepareSend(
       { ...options, via: "api", failover: true, failBack: true },
       false,
       progress.log,
@@ -147,7 +155,7 @@ export function drillCommand(program: Command, ctx: CommandContext): void {
       ? await filteredQueueArns(followed, (r) => ctx.aws().sns(r))
       : undefined;
     print(
-      `drill: ${options.messages} messages at ${options.rate}/s via api to ${targets.map(targetLabel).join(" then ")}; ` +
+      `drill: ${options.messages} messages at ${options.rate}/s via api to ${targets.map(targetLabel).join(" then ")}${groups ? `, ${groups.description}` : ""}; ` +
         `${home.region()} goes down after ${formatDuration(options.downAfter)} for ${formatDuration(options.downFor)}`,
     );
     const result = await ctx.interruptible((stop) =>

@@ -2,6 +2,7 @@
 import { Command, Option } from "commander";
 import { MAX_CLI_ATTRIBUTES, parseAttributeOption } from "../attributes";
 import { DEFAULT_FAIL_BACK_AFTER } from "../failover-controller";
+import { parseMessageGroupId } from "../message-groups";
 import { DEFAULT_OUTPUTS_FILE, OUTPUTS_ENV } from "../outputs";
 import { parseDuration, parseNameList, parsePositiveInt } from "../parse";
 import { VIAS } from "../senders";
@@ -34,6 +35,23 @@ export function attributeOption(): Option {
   ).argParser(parseAttributeOption);
 }
 
+/** --message-group-id and --message-groups: the groups of messages sent to FIFO units. */
+export function addMessageGroupOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option(
+        "--message-group-id <id>",
+        "FIFO units: the message group of every message (default: the producer id)",
+      ).argParser(parseMessageGroupId),
+    )
+    .addOption(
+      intOption(
+        "--message-groups <n>",
+        "FIFO units: spread the messages over n groups <producer>-0.. by sequence number",
+      ),
+    );
+}
+
 /** --outputs and --stacks, which every command has. */
 export function addCommonOptions(command: Command): Command {
   return command
@@ -52,7 +70,7 @@ export function addCommonOptions(command: Command): Command {
 
 /** The options of produce and load-test: where to send, how, and when to fail over. */
 export function addSendOptions(command: Command): Command {
-  return command
+  return addMessageGroupOptions(command)
     .addOption(new Option("--stack <name>", "stack to send to (default: the first stack)"))
     .addOption(
       new Option(

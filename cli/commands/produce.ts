@@ -54,9 +54,13 @@ export function produceCommand(program: Command, ctx: CommandContext): void {
       ),
     )
     .action(async (options: ProduceCliOptions) => {
-      const { sender, controller, producer, targets } = ctx.prepareSend(options, false, print);
+      const { sender, controller, producer, targets, groups } = ctx.prepareSend(
+        options,
+        false,
+        print,
+      );
       print(
-        `producing via ${options.via} to ${targets.map(targetLabel).join(" then ")}, one message every ${formatDuration(options.interval)}`,
+        `producing via ${options.via} to ${targets.map(targetLabel).join(" then ")}, one message every ${formatDuration(options.interval)}${groups ? `, ${groups.description}` : ""}`,
       );
       const result = await ctx.interruptible((stop) =>
         produce({
@@ -94,14 +98,15 @@ export function loadTestCommand(program: Command, ctx: CommandContext): void {
     .addOption(maxAttemptsOption("sends of a message to one stack before it is reported failed", 5))
     .action(async (options: LoadTestCliOptions) => {
       const progress = deps.stdout.isTTY ? barProgress(deps.stdout) : lineProgress(print);
-      const { sender, controller, producer, targets } = ctx.prepareSend(
+      const { sender, controller, producer, targets, groups } = ctx.prepareSend(
         options,
         true,
         progress.log,
       );
       print(
         `load test: ${options.messages} messages via ${options.via} to ${targetLabel(targets[0])}, ` +
-          `${sender.batchSize > 1 ? `batches of ${sender.batchSize}, ` : ""}concurrency ${options.concurrency}`,
+          `${sender.batchSize > 1 ? `batches of ${sender.batchSize}, ` : ""}concurrency ${options.concurrency}` +
+          (groups ? `, ${groups.description}` : ""),
       );
       const result = await ctx.interruptible((stop) =>
         loadTest({

@@ -22,8 +22,19 @@ export interface ConsumerConfig {
   readonly dimensions: ConsumerDimensions;
   /** The subscription delivers raw bodies: no SNS envelope is unwrapped. */
   readonly rawMessageDelivery: boolean;
+  /** The queue is a FIFO queue: each message group's order is kept across failures. */
+  readonly fifo: boolean;
   /** The unit's idempotency store; `undefined`: every record is processed. */
   readonly idempotency?: IdempotencyStoreSettings;
+}
+
+/** An optional `true`/`false` variable; unset or empty is false. */
+function optionalFlag(env: NodeJS.ProcessEnv, name: string): boolean {
+  const text = env[name]?.trim() ?? "";
+  if (!["", "true", "false"].includes(text)) {
+    throw new Error(`Invalid ${name} ${JSON.stringify(text)}: expected true, false or unset`);
+  }
+  return text === "true";
 }
 
 /** The idempotency store variables: both set, or neither. */
@@ -87,13 +98,8 @@ export function loadConsumerConfig(env: NodeJS.ProcessEnv): ConsumerConfig {
     }
   }
 
-  const rawText = env[CONSUMER_ENV.rawMessageDelivery]?.trim() ?? "";
-  if (!["", "true", "false"].includes(rawText)) {
-    throw new Error(
-      `Invalid ${CONSUMER_ENV.rawMessageDelivery} ${JSON.stringify(rawText)}: expected true, false or unset`,
-    );
-  }
-  const rawMessageDelivery = rawText === "true";
+  const rawMessageDelivery = optionalFlag(env, CONSUMER_ENV.rawMessageDelivery);
+  const fifo = optionalFlag(env, CONSUMER_ENV.fifoQueue);
 
   let dimensions: ConsumerDimensions;
   try {
@@ -102,6 +108,6 @@ export function loadConsumerConfig(env: NodeJS.ProcessEnv): ConsumerConfig {
     throw new Error(`Invalid ${CONSUMER_ENV.serviceName}: ${(error as Error).message}`);
   }
   const idempotency = readIdempotency(env);
-  const config = { unitName, stack, role, maxClockSkewMs, dimensions, rawMessageDelivery };
+  const config = { unitName, stack, role, maxClockSkewMs, dimensions, rawMessageDelivery, fifo };
   return idempotency === undefined ? config : { ...config, idempotency };
 }

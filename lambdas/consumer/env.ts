@@ -20,6 +20,8 @@ export const CONSUMER_ENV = {
   maxClockSkewMs: "FANOUT_MAX_CLOCK_SKEW_MS",
   /** Optional: `true` when the queue's subscription uses SNS raw message delivery. */
   rawMessageDelivery: "FANOUT_RAW_MESSAGE_DELIVERY",
+  /** Optional: `true` when the queue is a FIFO queue (order kept per message group). */
+  fifoQueue: "FANOUT_FIFO_QUEUE",
   /** Optional: the unit's idempotency table (each region's replica has this name). */
   idempotencyTable: "FANOUT_IDEMPOTENCY_TABLE",
   /** With the table: how long a processed message stays marked, in seconds. */
@@ -47,6 +49,12 @@ export interface ConsumerEnvironmentProps {
    * @default - false; the variable is left unset
    */
   readonly rawMessageDelivery?: boolean;
+  /**
+   * The queue is a FIFO queue: after a record of a message group fails, the rest of that group
+   * in the batch is returned unprocessed.
+   * @default - false; the variable is left unset
+   */
+  readonly fifo?: boolean;
   /**
    * The unit's idempotency store: consumers skip messages already processed in any region.
    * @default - none; every record is processed
@@ -89,6 +97,7 @@ export function consumerEnvironment(props: ConsumerEnvironmentProps): Record<str
     env[CONSUMER_ENV.maxClockSkewMs] = String(props.maxClockSkewMs);
   }
   if (props.rawMessageDelivery === true) env[CONSUMER_ENV.rawMessageDelivery] = "true";
+  if (props.fifo === true) env[CONSUMER_ENV.fifoQueue] = "true";
   if (props.idempotency !== undefined) {
     const { tableName, expiresAfterSeconds } = props.idempotency;
     if (tableName.length === 0) {

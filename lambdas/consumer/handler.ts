@@ -1,4 +1,9 @@
-import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
+import {
+  BatchProcessor,
+  EventType,
+  processPartialResponse,
+  SqsFifoPartialProcessorAsync,
+} from "@aws-lambda-powertools/batch";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
@@ -6,6 +11,7 @@ import {
   BATCH_METRICS,
   DUPLICATES_SKIPPED_METRIC,
   FAILED_RECORDS_METRIC,
+  HELD_BACK_METRIC,
   LATENCY_METRICS,
   METRIC_NAMESPACE,
   REASON_DIMENSION,
@@ -71,6 +77,8 @@ interface Tally {
   readonly failures: Map<FailureReason, number>;
   /** Records skipped as processed before; `undefined` without an idempotency store. */
   duplicates?: number;
+  /** Records of a failed FIFO message group returned unprocessed; `undefined` off FIFO queues. */
+  heldBack?: number;
 }
 
 // The contract's unit and resolution literals are Powertools' own: a mismatch fails to compile.
@@ -99,12 +107,24 @@ function emitTally(metrics: Metrics, tally: Tally, batchSize: number): void {
   emit(metrics, BATCH_METRICS.Failed, failed);
   emit(metrics, BATCH_METRICS.NegativeLatencies, negatives);
   if (tally.duplicates !== undefined) emit(metrics, DUPLICATES_SKIPPED_METRIC, tally.duplicates);
+  if (tally.heldBack !== undefined) emit(metrics, HELD_BACK_METRIC, tally.heldBack);
+}
+
+/** Records reported in `batchItemFailures` that the record handler never failed. */
+function countHeldBack(response: SQSBatchResponse, tally: Tally): number {
+  let failed = 0;
+  for (const count of tally.failures.values()) failed += count;
+  return response.batchItemFailures.length - failed;
 }
 
 /**
  * Builds the SQS handler: measures every record, reports unmeasurable ones in
  * `batchItemFailures` (never failing the whole batch, even when every record is bad) and flushes
- * the invocation's metrics before returning. Records are never retried in-process.
+ * the invocation's metrics before returning. Records are never retried in-process. On a FIFO
+ * queue records are handled one by one in order, and after a record of a message group fails
+ * the group's later records in the batch are reported too, unprocessed (Powertools'
+ * `SqsFifoPartialProcessorAsync` with `skipGroupOnError`), so SQS hands the group out again in
+ * its order; other groups go on.
  */
 export function createHandler(deps: ConsumerDeps): ConsumerHandler {
   const { config, logger, metrics, once } = deps;
@@ -173,12 +193,22 @@ export function createHandler(deps: ConsumerDeps): ConsumerHandler {
       }
     };
 
-    const processor = new BatchProcessor(EventType.SQS, { logger });
     try {
-      return await processPartialResponse(event, recordHandler, processor, {
-        context,
-        throwOnFullBatchFailure: false,
-      });
+      if (!config.fifo) {
+        const processor = new BatchProcessor(EventType.SQS, { logger });
+        return await processPartialResponse(event, recordHandler, processor, {
+          context,
+          throwOnFullBatchFailure: false,
+        });
+      }
+      const response = await processPartialResponse(
+        event,
+        recordHandler,
+        new SqsFifoPartialProcessorAsync(),
+        { context, throwOnFullBatchFailure: false, skipGroupOnError: true },
+      );
+      tally.heldBack = countHeldBack(response, tally);
+      return response;
     } finally {
       emitTally(metrics, tally, Array.isArray(event?.Records) ? event.Records.length : 0);
       metrics.publishStoredMetrics();

@@ -12,6 +12,11 @@ export const ENV_TOPIC_ARN = "FANOUT_TOPIC_ARN";
 export const ENV_STACK = STACK_ENV;
 /** Service name for the structured logs, e.g. `fanout-primary-api` (read by Powertools too). */
 export const ENV_SERVICE_NAME = SERVICE_NAME_ENV;
+/**
+ * `true` when the FIFO topic deduplicates by content: a publish may then go without a
+ * deduplication id. Unset on standard topics and on FIFO topics without it.
+ */
+export const ENV_CONTENT_BASED_DEDUPLICATION = "FANOUT_TOPIC_CONTENT_BASED_DEDUPLICATION";
 /** Region the function runs in; set by the Lambda runtime, never by the stack. */
 export const ENV_REGION = "AWS_REGION";
 
@@ -22,14 +27,28 @@ export interface ProducerApiConfig {
   readonly topicArn: string;
   /** Topic name: the last segment of the ARN. */
   readonly topicName: string;
+  /**
+   * How the topic orders and deduplicates: `undefined` for a standard topic; for a FIFO topic
+   * (its name ends in `.fifo`) whether it deduplicates by content.
+   */
+  readonly fifo?: FifoTopic;
   readonly stack: string;
   readonly service: string;
   readonly region: string;
 }
 
+/** What a publish to a FIFO topic must carry. */
+export interface FifoTopic {
+  /** The topic deduplicates by content: a publish needs no deduplication id. */
+  readonly contentBasedDeduplication: boolean;
+}
+
 export type ConfigResult =
   | { readonly ok: true; readonly config: ProducerApiConfig }
   | { readonly ok: false; readonly problems: readonly string[] };
+
+/** Ending of a FIFO topic's name. */
+const FIFO_TOPIC_SUFFIX = ".fifo";
 
 // arn:<partition>:sns:<region>:<account>:<topic name>
 const TOPIC_ARN = /^arn:aws[a-z-]*:sns:([a-z0-9-]+):\d{12}:([A-Za-z0-9_-]{1,256}(?:\.fifo)?)$/;
@@ -67,8 +86,23 @@ export function readConfig(env: NodeJS.ProcessEnv): ConfigResult {
     }
   }
 
+  const dedupText = env[ENV_CONTENT_BASED_DEDUPLICATION]?.trim() ?? "";
+  if (!["", "true", "false"].includes(dedupText)) {
+    problems.push(`${ENV_CONTENT_BASED_DEDUPLICATION} is "${dedupText}", not true, false or unset`);
+  }
+  const isFifo = topicName.endsWith(FIFO_TOPIC_SUFFIX);
+  if (dedupText === "true" && topicName !== "" && !isFifo) {
+    problems.push(`${ENV_CONTENT_BASED_DEDUPLICATION} is true but "${topicName}" is no FIFO topic`);
+  }
+
   if (problems.length > 0) return { ok: false, problems };
-  return { ok: true, config: { topicArn, topicName, stack, service, region } };
+  const config = { topicArn, topicName, stack, service, region };
+  return {
+    ok: true,
+    config: isFifo
+      ? { ...config, fifo: { contentBasedDeduplication: dedupText === "true" } }
+      : config,
+  };
 }
 
 /** What the infrastructure knows about the producer API function. */
@@ -79,6 +113,11 @@ export interface ProducerApiEnvironmentProps {
   readonly stack: string;
   /** Service name of the logs, e.g. `fanout-primary-api`. */
   readonly service: string;
+  /**
+   * The topic is a FIFO topic that deduplicates by content.
+   * @default - false; the variable is left unset
+   */
+  readonly contentBasedDeduplication?: boolean;
 }
 
 /** The environment variables the stack sets on the function, keyed by the names read above. */
@@ -87,5 +126,6 @@ export function producerApiEnvironment(props: ProducerApiEnvironmentProps): Reco
     [ENV_TOPIC_ARN]: props.topicArn,
     [ENV_STACK]: props.stack,
     [ENV_SERVICE_NAME]: props.service,
+    ...(props.contentBasedDeduplication === true && { [ENV_CONTENT_BASED_DEDUPLICATION]: "true" }),
   };
 }

@@ -121,7 +121,7 @@ async function publish(
   requestId: string | undefined,
   config: ProducerApiConfig,
 ): Promise<APIGatewayProxyResult> {
-  const request = parsePublishRequest(event, Date.now());
+  const request = parsePublishRequest(event, Date.now(), config.fifo);
   if (!request.ok) {
     logger.info("Request rejected", { status: request.status, reason: request.message });
     return errorResponse(request.status, { message: request.message, requestId });
@@ -136,18 +136,26 @@ async function publish(
         Message: request.message,
         MessageAttributes:
           Object.keys(request.attributes).length > 0 ? request.attributes : undefined,
+        MessageGroupId: request.messageGroupId,
+        MessageDeduplicationId: request.deduplicationId,
       }),
       { abortSignal: abort.signal },
     );
+    const fifo = request.messageGroupId !== undefined && {
+      messageGroupId: request.messageGroupId,
+      sequenceNumber: result.SequenceNumber,
+    };
     logger.info("Message published", {
       message_id: result.MessageId,
       bytes: request.size,
       recorded_at: request.recordedAt,
+      ...fifo,
     });
     return jsonResponse(202, {
       messageId: result.MessageId,
       recorded_at: request.recordedAt,
       region: config.region,
+      ...fifo,
     });
   } catch (error) {
     const retryable = isRetryablePublishError(error);

@@ -15,6 +15,8 @@ import {
   recordedAtProblem,
   recordedAtRange,
 } from "../shared/recorded-at";
+import type { FifoTopic } from "./env";
+import { fifoPublish, MESSAGE_GROUP_FIELD } from "./fifo";
 import { ROUTES, type RouteName, type RoutePath } from "./routes";
 
 export { RECORDED_AT_FIELD };
@@ -56,6 +58,10 @@ export type PublishRequestResult =
       readonly message: string;
       readonly attributes: SnsAttributes;
       readonly recordedAt: number;
+      /** `MessageGroupId` of the publish: only to a FIFO topic. */
+      readonly messageGroupId?: string;
+      /** `MessageDeduplicationId`: to a FIFO topic, unless it deduplicates by content. */
+      readonly deduplicationId?: string;
       /** Bytes SNS counts for this publish, see {@link publishSize}. */
       readonly size: number;
     }
@@ -196,12 +202,15 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 /**
  * Validates a `POST /messages` request and builds what to publish. Pure: `now` is the clock
  * (epoch ms) used to stamp `recorded_at` when the body has none. Checks in this order:
- * content type (415), idempotency key (400), body encoding and JSON object (400), `recorded_at`
- * (400), attributes (400), size (413), size in the SNS envelope the queues receive (413).
+ * content type (415), idempotency key (400), body encoding and JSON object (400), message group
+ * id and deduplication id (400: required on a FIFO topic, `fifo`, refused on a standard one),
+ * `recorded_at` (400), attributes (400), size (413), size in the SNS envelope the queues
+ * receive (413).
  */
 export function parsePublishRequest(
   event: Pick<APIGatewayProxyEvent, "headers" | "multiValueHeaders" | "body" | "isBase64Encoded">,
   now: number,
+  fifo?: FifoTopic,
 ): PublishRequestResult {
   const contentTypes = headerValues(event, "Content-Type");
   if (contentTypes.length > 1) return fail(415, "Content-Type must be sent once");
@@ -233,7 +242,20 @@ export function parsePublishRequest(
   }
 
   // Spread keeps every own field, "__proto__" included, as a plain data property.
-  const { [ATTRIBUTES_FIELD]: rawAttributes, ...payload } = parsed;
+  const {
+    [ATTRIBUTES_FIELD]: rawAttributes,
+    [MESSAGE_GROUP_FIELD]: messageGroup,
+    ...payload
+  } = parsed;
+  const ids = fifoPublish(
+    fifo,
+    {
+      present: Object.prototype.hasOwnProperty.call(parsed, MESSAGE_GROUP_FIELD),
+      value: messageGroup,
+    },
+    idempotencyKey,
+  );
+  if (!ids.ok) return fail(400, ids.message);
   let recordedAt = now;
   if (Object.prototype.hasOwnProperty.call(payload, RECORDED_AT_FIELD)) {
     const given = payload[RECORDED_AT_FIELD];
@@ -272,5 +294,13 @@ export function parsePublishRequest(
         `and control characters are escaped again there); the queues accept at most ${QUEUE_MAX_MESSAGE_BYTES}`,
     );
   }
-  return { ok: true, message, attributes: attributes.attributes, recordedAt, size };
+  return {
+    ok: true,
+    message,
+    attributes: attributes.attributes,
+    recordedAt,
+    size,
+    ...(ids.messageGroupId !== undefined && { messageGroupId: ids.messageGroupId }),
+    ...(ids.deduplicationId !== undefined && { deduplicationId: ids.deduplicationId }),
+  };
 }

@@ -208,6 +208,21 @@ export const DUPLICATES_SKIPPED_METRIC: MetricDefinition = {
     "Records whose SNS MessageId the idempotency store marks as processed, in this region or another; deleted without measuring.",
 };
 
+/**
+ * Records a FIFO consumer returned unprocessed because an earlier record of their message group
+ * failed in the same batch (so the group keeps its order), one data point per invocation of a
+ * consumer of a FIFO queue (setting `fifo`); carries the consumer dimensions. They are reported
+ * in batchItemFailures but are not `Failed`: `Processed`, `Failed`, `HeldBack` (and
+ * `DuplicatesSkipped`) add up to `BatchSize`.
+ */
+export const HELD_BACK_METRIC: MetricDefinition = {
+  name: "HeldBack",
+  unit: "Count",
+  resolution: STANDARD_RESOLUTION,
+  description:
+    "Records of a FIFO message group returned unprocessed after an earlier record of the group failed in the batch; received again in order.",
+};
+
 /** Dimension holding the fan-out unit name; Powertools names it `service`. */
 export const SERVICE_DIMENSION = "service";
 

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { APIGatewayProxyEvent } from "aws-lambda";
-import { signApiRequest } from "../../cli/senders";
+import { signApiRequest } from "../../cli/api-post";
 import { packageLambda } from "../../constructs/bundling";
 import { API_STAGE_NAME } from "../../constructs/defaults";
 import { PRODUCER_API_ENTRY } from "../../constructs/producer-api";

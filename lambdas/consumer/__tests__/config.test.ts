@@ -17,7 +17,20 @@ describe("loadConsumerConfig", () => {
       maxClockSkewMs: 5_000,
       dimensions: { service: "fanout-secondary", Role: "active" },
       rawMessageDelivery: false,
+      fifo: false,
     });
+  });
+
+  it("reads the FIFO queue flag consumerEnvironment writes", () => {
+    const env = consumerEnvironment({
+      unitName: "fanout-primary",
+      stack: "primary",
+      role: "active",
+      fifo: true,
+    });
+    expect(env.FANOUT_FIFO_QUEUE).toBe("true");
+    expect(loadConsumerConfig(env).fifo).toBe(true);
+    expect(loadConsumerConfig(REPLICA_ENV).fifo).toBe(false);
   });
 
   it("reads the idempotency store consumerEnvironment writes, and none when it writes none", () => {
@@ -54,6 +67,7 @@ describe("loadConsumerConfig", () => {
       { FANOUT_RAW_MESSAGE_DELIVERY: "yes" },
       'Invalid FANOUT_RAW_MESSAGE_DELIVERY "yes": expected true, false or unset',
     ],
+    [{ FANOUT_FIFO_QUEUE: "1" }, 'Invalid FANOUT_FIFO_QUEUE "1": expected true, false or unset'],
     [
       { FANOUT_IDEMPOTENCY_EXPIRES_AFTER_SECONDS: "60" },
       "Missing environment variable FANOUT_IDEMPOTENCY_TABLE: FANOUT_IDEMPOTENCY_EXPIRES_AFTER_SECONDS is set",
