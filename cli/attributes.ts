@@ -4,11 +4,8 @@
  * the CLI sends by any path the API would accept too.
  */
 import { InvalidArgumentError } from "commander";
-import {
-  attributeNameProblem,
-  IDEMPOTENCY_ATTRIBUTE,
-  MAX_ATTRIBUTES,
-} from "../lambdas/producer-api/attributes";
+import { attributeNameProblem, MAX_ATTRIBUTES } from "../lambdas/producer-api/attributes";
+import { IDEMPOTENCY_ATTRIBUTE } from "../lambdas/shared/idempotency-key";
 
 /** One attribute as SNS and SQS take it. */
 export interface AttributeValue {

@@ -31,13 +31,6 @@ export interface Message {
   readonly id?: string;
 }
 
-/**
- * The message attribute carrying the idempotency key on every path (the API turns its
- * `Idempotency-Key` header into the same attribute): what a consumer deduplicates on, since a
- * message resent after a failover arrives again under a new SNS message id.
- */
-export const IDEMPOTENCY_ATTRIBUTE = "idempotency_key";
-
 /** Where one stack receives messages for a given path. */
 export interface Target {
   /** Stack name. */

@@ -164,7 +164,7 @@ export const SETTINGS = keyed({
     env: "FANOUT_IDEMPOTENCY_STORE",
     default: false,
     description:
-      "Consumers skip messages any region already processed, by a DynamoDB global table per unit keyed by SNS MessageId; needs `active-standby`.",
+      "Consumers skip messages any region already processed, by a DynamoDB global table per unit keyed by SNS MessageId (with raw delivery by the `idempotency_key` attribute); needs `active-standby`.",
   }),
   batchSize: integer({
     env: "FANOUT_BATCH_SIZE",

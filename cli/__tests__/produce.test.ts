@@ -1,10 +1,9 @@
 import { PublishCommand, SNSClient, type PublishCommandInput } from "@aws-sdk/client-sns";
 import { mockClient } from "aws-sdk-client-mock";
 import { FailoverController } from "../failover-controller";
-import { IDEMPOTENCY_ATTRIBUTE as API_IDEMPOTENCY_ATTRIBUTE } from "../../lambdas/producer-api/attributes";
 import { formatProduceSummary, produce, type ProduceOptions } from "../produce";
 import { PRODUCE_MAX_ATTEMPTS } from "../commands/produce";
-import { IDEMPOTENCY_ATTRIBUTE } from "../senders";
+import { IDEMPOTENCY_ATTRIBUTE } from "../../lambdas/shared/idempotency-key";
 import { drive, fakeHttp, sendingRig, type RigOptions } from "./helpers";
 
 const snsMock = mockClient(SNSClient);
@@ -313,9 +312,5 @@ describe("produce idempotency keys", () => {
     );
     expect(keys[1]).toBe(keys[0]); // seq 1 resent
     expect(keys[2]).not.toBe(keys[0]); // seq 2
-  });
-
-  it("names the attribute as the producer API does", () => {
-    expect(IDEMPOTENCY_ATTRIBUTE).toBe(API_IDEMPOTENCY_ATTRIBUTE);
   });
 });

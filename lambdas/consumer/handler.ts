@@ -22,13 +22,7 @@ import {
 import { loadConsumerConfig, type ConsumerConfig } from "./config";
 import { CONSUMER_ENV } from "./env";
 import type { ProcessOnce, ProcessOnceOptions } from "./idempotency";
-import {
-  computeLegs,
-  parseRecord,
-  snsMessageId,
-  type LatencyLegs,
-  type Rejection,
-} from "./latency";
+import { computeLegs, parseRecord, storeKeyOf, type LatencyLegs, type Rejection } from "./latency";
 
 /** The consumer's Lambda handler, narrowed to what it really takes and returns. */
 export type ConsumerHandler = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
@@ -167,7 +161,7 @@ export function createHandler(deps: ConsumerDeps): ConsumerHandler {
       }
       const { times } = parsed;
       // Only SNS deliveries have copies in other regions; bad records never reach the store.
-      const key = once && times.path === "sns" ? snsMessageId(record) : undefined;
+      const key = once === undefined ? undefined : storeKeyOf(record, times.path);
       if (once === undefined || key === undefined) {
         tally.legs.push(computeLegs(times, startedAt));
         return;
@@ -188,7 +182,7 @@ export function createHandler(deps: ConsumerDeps): ConsumerHandler {
         tally.duplicates = (tally.duplicates ?? 0) + 1;
         logger.info("Record skipped: processed before", {
           messageId: record.messageId,
-          snsMessageId: key,
+          storeKey: key,
         });
       }
     };

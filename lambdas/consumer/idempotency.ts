@@ -1,7 +1,7 @@
 /**
  * The unit's idempotency store, seen from one consumer: Powertools idempotency with its DynamoDB
  * persistence layer, keyed by the SNS `MessageId`, which is the same in every region's copy of a
- * message. A message whose work completed in any region of the unit is skipped in the others
+ * message (with raw delivery, by the `idempotency_key` attribute: see `storeKeyOf`). A message whose work completed in any region of the unit is skipped in the others
  * (the table is a global table; each consumer uses the replica in its own region).
  *
  * Powertools writes an in-progress mark before the work and turns it into a completed one after;

@@ -16,6 +16,7 @@
  */
 import type { SQSRecord } from "aws-lambda";
 import type { DeliveryPath, FailureReason, LatencyMetricName } from "../shared/metrics";
+import { IDEMPOTENCY_ATTRIBUTE } from "../shared/idempotency-key";
 import { recordedAtProblem } from "../shared/recorded-at";
 
 export { MIN_RECORDED_AT_MS } from "../shared/recorded-at";
@@ -224,11 +225,28 @@ export function computeLegs(times: RecordTimes, startedAt: number): LatencyLegs 
 
 /**
  * The SNS `MessageId` of a record whose body is an SNS envelope: the key of the message in every
- * region. `undefined` for a message sent straight to one queue, which has no copy elsewhere.
+ * region. `undefined` for anything else.
  */
 export function snsMessageId(record: Pick<RecordInput, "body">): string | undefined {
   const body = tryParseJson(record.body);
   if (body === undefined || !isSnsEnvelope(body.value)) return undefined;
   const id = body.value.MessageId;
   return typeof id === "string" && id !== "" ? id : undefined;
+}
+
+/**
+ * What the idempotency store knows the message of a measured record by, the same in every
+ * region's copy: the SNS `MessageId` of an envelope; with raw delivery (no envelope) the
+ * `idempotency_key` attribute SNS hands on, under its own name so that it never meets an SNS id.
+ * `undefined` for a message sent straight to one queue, which has no copy elsewhere, and for a
+ * raw message without a key (it cannot be told from another).
+ */
+export function storeKeyOf(
+  record: Pick<SQSRecord, "body" | "messageAttributes">,
+  path: DeliveryPath,
+): string | undefined {
+  if (path === "sns") return snsMessageId(record);
+  if (path !== "raw") return undefined;
+  const key = record.messageAttributes?.[IDEMPOTENCY_ATTRIBUTE]?.stringValue;
+  return key ? `${IDEMPOTENCY_ATTRIBUTE}:${key}` : undefined;
 }

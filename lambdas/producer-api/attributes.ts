@@ -1,11 +1,10 @@
 import type { MessageAttributeValue } from "@aws-sdk/client-sns";
+import { IDEMPOTENCY_ATTRIBUTE } from "../shared/idempotency-key";
 
 /** Reserved top-level body field holding the SNS message attributes; never published. */
 export const ATTRIBUTES_FIELD = "_attributes";
 /** Request header carrying the optional idempotency key. */
 export const IDEMPOTENCY_HEADER = "Idempotency-Key";
-/** SNS message attribute the idempotency key is published under. */
-export const IDEMPOTENCY_ATTRIBUTE = "idempotency_key";
 /** SNS accepts at most 10 message attributes per message (the idempotency key included). */
 export const MAX_ATTRIBUTES = 10;
 /** Longest attribute name SNS accepts. */

@@ -18,7 +18,7 @@ import { createAwsClients } from "../../cli/aws";
 import { nodeHttpClient } from "../../cli/http";
 import { METRIC_NAMESPACE, ROLE_DIMENSION, SERVICE_DIMENSION } from "../../cli/metric-contract";
 import { runCli } from "../../cli/program";
-import { IDEMPOTENCY_ATTRIBUTE } from "../../lambdas/producer-api/attributes";
+import { IDEMPOTENCY_ATTRIBUTE } from "../../lambdas/shared/idempotency-key";
 import { LOCAL_CREDENTIALS } from "../deployment";
 import { uncoveredTypes } from "../inventory";
 import { down, localDeploymentUnavailable, redeploy, up, type LocalDeployment } from "../lifecycle";

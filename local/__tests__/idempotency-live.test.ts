@@ -249,7 +249,7 @@ emulatorSuite("idempotent consumer on one regional table")(
         expect.objectContaining({
           message: "Record skipped: processed before",
           messageId: "sqs-replica-1",
-          snsMessageId: "sns-replayed",
+          storeKey: "sns-replayed",
         }),
       );
       expect(await items()).toHaveLength(1);

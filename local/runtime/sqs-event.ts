@@ -4,7 +4,7 @@
  */
 import type { Message, MessageAttributeValue } from "@aws-sdk/client-sqs";
 import type { SQSMessageAttributes, SQSRecord, SQSRecordAttributes } from "aws-lambda";
-import { IDEMPOTENCY_ATTRIBUTE } from "../../lambdas/producer-api/attributes";
+import { IDEMPOTENCY_ATTRIBUTE } from "../../lambdas/shared/idempotency-key";
 import type { DeployedMapping, InvokeResult } from "./types";
 
 /** The `SQSEvent` record Lambda builds for one received message. */

@@ -20,7 +20,8 @@ import { consumerEnvironment } from "../env";
 import { createConsumer } from "../handler";
 import { processOnce } from "../idempotency";
 import * as latency from "../latency";
-import { snsMessageId } from "../latency";
+import { snsMessageId, storeKeyOf } from "../latency";
+import { IDEMPOTENCY_ATTRIBUTE } from "../../shared/idempotency-key";
 import { REPLICA_ENV, STARTED_AT, captureStdout, snsBody, sqsEvent, sqsRecord } from "./factories";
 
 const TABLE = "fanout-primary-idempotency";
@@ -29,13 +30,18 @@ const EXPIRES_AFTER_SECONDS = 1_296_000;
 const dynamodb = mockClient(DynamoDBClient);
 
 /** The environment infrastructure gives the consumer of `role` in the `primary` unit. */
-function storeEnv(role: "active" | "replica", functionName: string): NodeJS.ProcessEnv {
+function storeEnv(
+  role: "active" | "replica",
+  functionName: string,
+  rawMessageDelivery = false,
+): NodeJS.ProcessEnv {
   return {
     ...consumerEnvironment({
       unitName: "fanout-primary",
       stack: "primary",
       role,
       idempotency: { tableName: TABLE, expiresAfterSeconds: EXPIRES_AFTER_SECONDS },
+      rawMessageDelivery,
     }),
     AWS_LAMBDA_FUNCTION_NAME: functionName,
     AWS_REGION: role === "active" ? "us-east-1" : "us-west-2",
@@ -73,6 +79,15 @@ async function invoke(consumer: ReturnType<typeof replica>, records: SQSRecord[]
 /** A valid SNS delivery of message `id`. */
 const delivery = (id: string, messageId = `sqs-${id}`) =>
   sqsRecord({ messageId, body: snsBody({ recorded_at: STARTED_AT - 100 }, { messageId: id }) });
+
+/** A valid raw delivery (no envelope) carrying `key` as its `idempotency_key` attribute. */
+const rawDelivery = (key: string | undefined, messageId = `sqs-${key}`): SQSRecord => ({
+  ...sqsRecord({ messageId, body: JSON.stringify({ recorded_at: STARTED_AT - 100 }) }),
+  messageAttributes:
+    key === undefined
+      ? {}
+      : { [IDEMPOTENCY_ATTRIBUTE]: { dataType: "String", stringValue: key } as never },
+});
 
 /** The key Powertools gives message `id` in unit `fanout-primary`. */
 const keyOf = (id: string) =>
@@ -129,6 +144,36 @@ describe("a consumer with the idempotency store", () => {
     expect(putKeys()).toEqual([keyOf("m-2"), keyOf("m-2")]);
   });
 
+  it("keys a raw delivery by its idempotency_key attribute, the same in every region, and skips its copy", async () => {
+    const rawActive = createConsumer(storeEnv("active", "fanout-primary-active-consumer", true), {
+      processOnce,
+    });
+    const rawReplica = createConsumer(
+      storeEnv("replica", "fanout-primary-replica-us-west-2-consumer", true),
+      { processOnce },
+    );
+    const first = await invoke(rawActive, [rawDelivery("k-1", "sqs-in-us-east-1")]);
+    expect(first.blob).toMatchObject({ Processed: 1, DuplicatesSkipped: 0 });
+    expect(putKeys()).toEqual([keyOf("idempotency_key:k-1")]);
+    dynamodb
+      .on(PutItemCommand, { Item: { id: { S: keyOf("idempotency_key:k-1") } } })
+      .rejects(existing("idempotency_key:k-1", "COMPLETED"));
+    const copy = await invoke(rawReplica, [rawDelivery("k-1", "sqs-in-us-west-2")]);
+    expect(copy.failed).toEqual([]);
+    expect(copy.blob).toMatchObject({ Processed: 0, DuplicatesSkipped: 1 });
+  });
+
+  it("measures a raw delivery without an idempotency key and leaves the store alone", async () => {
+    const rawReplica = createConsumer(
+      storeEnv("replica", "fanout-primary-replica-us-west-2-consumer", true),
+      { processOnce },
+    );
+    const { failed, blob } = await invoke(rawReplica, [rawDelivery(undefined, "sqs-no-key")]);
+    expect(failed).toEqual([]);
+    expect(blob).toMatchObject({ Processed: 1, DuplicatesSkipped: 0 });
+    expect(putKeys()).toEqual([]);
+  });
+
   it("marks records to expire after the configured time, in progress until the invocation's end", async () => {
     const before = Date.now();
     await invoke(replica(), [delivery("m-3")]);
@@ -154,7 +199,7 @@ describe("a consumer with the idempotency store", () => {
       Unit: "Count",
     });
     expect(logs).toContainEqual(
-      expect.objectContaining({ message: "Record skipped: processed before", snsMessageId: "dup" }),
+      expect.objectContaining({ message: "Record skipped: processed before", storeKey: "dup" }),
     );
     // Only the new message is marked completed.
     expect(dynamodb.commandCalls(UpdateItemCommand).map((c) => c.args[0].input.Key?.id?.S)).toEqual(
@@ -252,5 +297,15 @@ describe("snsMessageId", () => {
     expect(snsMessageId({ body: JSON.stringify({ recorded_at: 1 }) })).toBeUndefined();
     expect(snsMessageId({ body: "{not json" })).toBeUndefined();
     expect(snsMessageId({ body: snsBody({}, { messageId: "" }) })).toBeUndefined();
+  });
+});
+
+describe("storeKeyOf", () => {
+  it("is the SNS MessageId on the SNS path, the named idempotency key on the raw path, nothing sent straight", () => {
+    expect(storeKeyOf(delivery("abc"), "sns")).toBe("abc");
+    expect(storeKeyOf(rawDelivery("k"), "raw")).toBe("idempotency_key:k");
+    expect(storeKeyOf(rawDelivery(undefined), "raw")).toBeUndefined();
+    expect(storeKeyOf(rawDelivery(""), "raw")).toBeUndefined();
+    expect(storeKeyOf(rawDelivery("k"), "direct")).toBeUndefined();
   });
 });

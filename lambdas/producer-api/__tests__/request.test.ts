@@ -1,7 +1,7 @@
 import { envelopeBytes, QUEUE_MAX_MESSAGE_BYTES } from "../../shared/sns-envelope";
+import { IDEMPOTENCY_ATTRIBUTE } from "../../shared/idempotency-key";
 import {
   ATTRIBUTES_FIELD,
-  IDEMPOTENCY_ATTRIBUTE,
   attributeNameProblem,
   isSqsSafeText,
   parseAttributes,
