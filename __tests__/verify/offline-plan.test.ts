@@ -36,8 +36,12 @@ interface Planned {
 
 const configs = {
   default: defaultConfig(),
-  "three-region": defaultConfig({
+  // Three regions and FIFO units in one configuration: the provider validates and plans every
+  // FIFO argument without a plan of its own.
+  "three-region FIFO": defaultConfig({
     FANOUT_STACKS: "primary=us-east-1,secondary=us-west-2,tertiary=eu-west-1",
+    FANOUT_FIFO: "true",
+    FANOUT_FIFO_THROUGHPUT: "high",
   }),
 };
 const planned: Record<string, Planned> = {};
@@ -97,6 +101,28 @@ terraform.describe("offline terraform plan", () => {
         );
       }
     });
+  });
+
+  it("plans FIFO topics and queues, dead-letter queues included, with .fifo names", () => {
+    for (const { plan } of planned["three-region FIFO"].plans) {
+      const after = (type: string) =>
+        (plan.resource_changes ?? [])
+          .filter((r) => r.type === type)
+          .map((r) => r.change.after as Record<string, unknown>);
+      const topics = after("aws_sns_topic").filter((t) => t.fifo_topic === true);
+      expect(topics).toHaveLength(1);
+      expect(topics[0]).toMatchObject({ fifo_throughput_scope: "MessageGroup" });
+      const queues = after("aws_sqs_queue");
+      expect(queues.length).toBeGreaterThan(0);
+      for (const q of queues) {
+        expect(q).toMatchObject({
+          fifo_queue: true,
+          name: expect.stringMatching(/\.fifo$/),
+          deduplication_scope: "messageGroup",
+          fifo_throughput_limit: "perMessageGroupId",
+        });
+      }
+    }
   });
 
   describe("the review report's resource counts", () => {
