@@ -163,14 +163,17 @@ export class LocalRuntime {
   load(stackDirs: readonly string[]): Promise<LoadResult> {
     return this.serialized(async () => {
       await this.stopLoaded();
-      const stacks: DeployedStack[] = [];
-      for (const dir of stackDirs) {
-        try {
-          stacks.push(await this.factories.readDeployment(dir));
-        } catch (error) {
-          throw new RuntimeError(400, `cannot read the deployment in ${dir}: ${messageOf(error)}`);
-        }
-      }
+      // One `terraform show` per stack, at once: each loads the provider's schema (seconds of CPU).
+      const stacks: DeployedStack[] = await Promise.all(
+        stackDirs.map((dir) =>
+          this.factories.readDeployment(dir).catch((error: unknown) => {
+            throw new RuntimeError(
+              400,
+              `cannot read the deployment in ${dir}: ${messageOf(error)}`,
+            );
+          }),
+        ),
+      );
       this.checkRegions(stacks);
       const started = await this.start(stacks);
       this.loaded = started;
