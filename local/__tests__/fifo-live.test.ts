@@ -37,7 +37,7 @@ import { createFunctionHost, type FunctionHost } from "../runtime/functions";
 import { openJournal, type Journal } from "../runtime/journal";
 import { createPoller, messageKeysOf, sqsRecordOf } from "../runtime/poller";
 import type { DeliveryRecord, DeployedMapping, QueuePoller } from "../runtime/types";
-import { emulatorClientConfig, emulatorSuite, useEmulator } from "./support/emulator";
+import { emulatorClientConfig, emulatorSuite, until, useEmulator } from "./support/emulator";
 import {
   deployedFunctionOf,
   deployedMappingOf,
@@ -55,17 +55,6 @@ const FIFO = {
 const STACK = "primary";
 
 type Body = Record<string, unknown>;
-
-/** Polls `probe` every 100 ms until it answers something (at most `ms`). */
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 25_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 /** CreateQueue attributes of a synthesized `aws_sqs_queue`; `redrivePolicy` with ARNs resolved. */
 function queueAttributes(queue: Body, redrivePolicy?: string): Record<string, string> {
@@ -212,11 +201,15 @@ emulatorSuite("FIFO unit on the emulator")("FIFO unit on the emulator", () => {
       (await journal.read()).some((r) => r.idempotencyKey === "a2") ? true : undefined,
     );
     await publish(a(3), b(3), b(2));
-    records = await until("a3 processed", async () => {
-      const read = await journal.read();
-      const done = read.some((r) => r.idempotencyKey === "a3" && r.outcome === "processed");
-      return done ? read : undefined;
-    });
+    records = await until(
+      "a3 processed",
+      async () => {
+        const read = await journal.read();
+        const done = read.some((r) => r.idempotencyKey === "a3" && r.outcome === "processed");
+        return done ? read : undefined;
+      },
+      25_000,
+    );
     await poller.stop();
   }, 60_000);
 
