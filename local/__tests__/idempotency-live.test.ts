@@ -11,7 +11,7 @@
  * SQS records, one from the active queue (us-east-1) and one from the replica queue
  * (us-west-2): the first is processed, the second skipped and counted.
  */
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import {
   CreateTableCommand,
   DescribeTimeToLiveCommand,
@@ -23,33 +23,19 @@ import type { SQSEvent, SQSRecord } from "aws-lambda";
 import { snsBody, sqsRecord, type EmfBlob } from "../../lambdas/consumer/__tests__/factories";
 import { CONSUMER_ENV } from "../../lambdas/consumer/env";
 import { DUPLICATES_SKIPPED_METRIC, LATENCY_METRICS } from "../../lambdas/shared/metrics";
-import {
-  defaultConfig,
-  resources,
-  stackJsons,
-  synthOutdir,
-  type TerraformJson,
-} from "../../__tests__/support/synth";
+import { defaultConfig, stackJsons, synthOutdir } from "../../__tests__/support/synth";
+import { StackIndex } from "../../inspect/stack-index";
 import { createFunctionHost, type FunctionHost } from "../runtime/functions";
-import type { DeployedFunction } from "../runtime/types";
 import { emulatorClientConfig, emulatorSuite, useEmulator } from "./support/emulator";
+import { deployedFunctionOf, EMULATOR_ACCOUNT, regionOfBlock } from "./support/synthesized";
 
 /** A unit with the store (it needs active-standby). */
 const STORE = { FANOUT_CONSUMER_MODE: "active-standby", FANOUT_IDEMPOTENCY_STORE: "true" };
 const STACK = "primary";
-const ACCOUNT = "123456789012";
 const ACTIVE_QUEUE = { region: "us-east-1", name: "fanout-primary-active" };
 const REPLICA_QUEUE = { region: "us-west-2", name: "fanout-primary-replica-us-west-2" };
 
 type Body = Record<string, unknown>;
-
-/** Region of the provider a resource names (`aws.<alias>`). */
-function regionOf(json: TerraformJson, resource: Body): string {
-  const alias = String(resource.provider).replace(/^aws\./, "");
-  const provider = json.provider.aws.find((p) => p.alias === alias);
-  if (typeof provider?.region !== "string") throw new Error(`no region for provider ${alias}`);
-  return provider.region;
-}
 
 /** The stack's table, as CreateTable and UpdateTimeToLive take it. */
 function tableRequests(table: Body) {
@@ -79,28 +65,13 @@ function tableRequests(table: Body) {
 }
 
 /** The stack's consumer of `role` as the function host runs it, hosted in `region`. */
-function consumerOf(stackDir: string, json: TerraformJson, role: string, region: string) {
-  const [address, fn] = resources(json, "aws_lambda_function").find(
-    ([, f]) => (f.environment as { variables: Body }).variables[CONSUMER_ENV.queueRole] === role,
-  )!;
-  const name = String(fn.function_name);
-  const deployed: DeployedFunction = {
-    stack: STACK,
-    address: `aws_lambda_function.${address}`,
-    name,
-    arn: `arn:aws:lambda:${region}:${ACCOUNT}:function:${name}`,
-    region,
-    packagePath: resolve(stackDir, String(fn.filename)),
-    sourceCodeHash: String(fn.source_code_hash),
-    handler: String(fn.handler),
-    runtime: String(fn.runtime),
-    timeoutSeconds: Number(fn.timeout),
-    memoryMb: Number(fn.memory_size),
-    environment: (fn.environment as { variables: Record<string, string> }).variables,
-    logGroupName: `/aws/lambda/${name}`,
-    logFormat: (fn.logging_config as { log_format?: "JSON" } | undefined)?.log_format,
-  };
-  return deployed;
+function consumerOf(index: StackIndex, stackDir: string, role: string, region: string) {
+  const fn = index
+    .resources("aws_lambda_function")
+    .find(
+      (f) => (f.body.environment as { variables: Body }).variables[CONSUMER_ENV.queueRole] === role,
+    )!;
+  return deployedFunctionOf(index, stackDir, fn, region);
 }
 
 /** SNS message `snsMessageId` as SQS record `sqsMessageId` of `queue`, timestamped now. */
@@ -122,7 +93,7 @@ function delivery(
         ApproximateFirstReceiveTimestamp: String(now - 20),
       },
     }),
-    eventSourceARN: `arn:aws:sqs:${queue.region}:${ACCOUNT}:${queue.name}`,
+    eventSourceARN: `arn:aws:sqs:${queue.region}:${EMULATOR_ACCOUNT}:${queue.name}`,
     awsRegion: queue.region,
   };
 }
@@ -162,11 +133,12 @@ emulatorSuite("idempotent consumer on one regional table")(
       const config = defaultConfig(STORE);
       const outdir = synthOutdir(config);
       const stack = stackJsons(config).find((s) => s.name === STACK)!;
-      const json = stack.json as TerraformJson;
       const stackDir = join(outdir, "stacks", STACK);
 
-      const [, table] = resources(json, "aws_dynamodb_table")[0];
-      const region = regionOf(json, table);
+      const index = new StackIndex(stack);
+      const tableBlock = index.resources("aws_dynamodb_table")[0];
+      const table = tableBlock.body;
+      const region = regionOfBlock(index, tableBlock);
       tableName = String(table.name);
       keyAttribute = String(table.hash_key);
       ttlAttribute = (table.ttl as { attribute_name: string }).attribute_name;
@@ -176,7 +148,7 @@ emulatorSuite("idempotent consumer on one regional table")(
       await dynamodb.send(requests.ttl);
 
       const host = (role: string) => {
-        const fn = consumerOf(stackDir, json, role, region);
+        const fn = consumerOf(index, stackDir, role, region);
         expect(fn.environment[CONSUMER_ENV.idempotencyTable]).toBe(tableName);
         expiresAfterSeconds = Number(fn.environment[CONSUMER_ENV.idempotencyExpiresAfterSeconds]);
         const lines: string[] = [];

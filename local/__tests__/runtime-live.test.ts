@@ -42,26 +42,12 @@ import type {
   DeployedMapping,
   QueuePoller,
 } from "../runtime/types";
-import { emulatorClientConfig, emulatorSuite, useEmulator } from "./support/emulator";
+import { emulatorClientConfig, emulatorSuite, until, useEmulator } from "./support/emulator";
 
 const REGION = "us-west-2";
 const ACCOUNT = "123456789012";
 const QUEUE = "fanout-primary-replica-us-west-2";
 const FUNCTION = `${QUEUE}-consumer`;
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  ms = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 emulatorSuite("local runtime against the emulator")("local runtime against the emulator", () => {
   const emulator = useEmulator("runtime-live");

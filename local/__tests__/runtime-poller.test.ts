@@ -9,6 +9,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import fc from "fast-check";
 import { snsBody } from "../../lambdas/consumer/__tests__/factories";
 import {
+  batchingOf,
   batchVerdict,
   createPoller,
   messageAttributesOf,
@@ -294,6 +295,51 @@ describe("SQS poller", () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
     await poller.stop();
     expect(invoker.events[0].Records).toHaveLength(1);
+  });
+
+  it("on a FIFO queue, takes no batching window and at most 10, the groups' records in order", async () => {
+    const grouped = ["a", "b", "a", "b", "a"].map((group, i) => {
+      const m = message({ id: `${group}-${i}` });
+      m.Attributes = { ...m.Attributes, MessageGroupId: group, SequenceNumber: String(i) };
+      return m;
+    });
+    queue(grouped, 3);
+    const invoker = new FakeInvoker();
+    const fifo = {
+      ...MAPPING,
+      queueArn: `${QUEUE_ARN}.fifo`,
+      queueUrl: `${QUEUE_URL}.fifo`,
+      batchSize: 25,
+      batchingWindowSeconds: 5,
+    };
+    const poller = track(fifo, invoker, { sqs, journal: new MemoryJournal() });
+    poller.start();
+    await until(() => invoker.events.length === 2);
+    await poller.stop();
+    // Each receive is its own batch (a window would have gathered all five into one).
+    const batches = invoker.events.map((event) => event.Records.map((r) => r.messageId));
+    expect(batches).toEqual([
+      ["a-0", "b-1", "a-2"],
+      ["b-3", "a-4"],
+    ]);
+    expect(invoker.events[0].Records[0].attributes).toMatchObject({ MessageGroupId: "a" });
+    const asked = sqsMock
+      .commandCalls(ReceiveMessageCommand)
+      .map((call) => call.args[0].input.MaxNumberOfMessages);
+    expect(asked.slice(0, 2)).toEqual([10, 10]);
+  });
+
+  it("batchingOf: a FIFO queue's batch is at most 10 without a window; a standard one's as mapped", () => {
+    const standard = { queueArn: QUEUE_ARN, batchSize: 100, batchingWindowSeconds: 2 };
+    expect(batchingOf(standard)).toEqual({ batchSize: 100, windowMs: 2000 });
+    expect(batchingOf({ ...standard, queueArn: `${QUEUE_ARN}.fifo` })).toEqual({
+      batchSize: 10,
+      windowMs: 0,
+    });
+    expect(batchingOf({ ...standard, queueArn: `${QUEUE_ARN}.fifo`, batchSize: 4 })).toEqual({
+      batchSize: 4,
+      windowMs: 0,
+    });
   });
 
   it("runs at most maxConcurrency invocations at a time", async () => {

@@ -1,6 +1,7 @@
 /**
  * Lambda's SQS poller for one event source mapping: long-polls the queue, builds batches as
- * the mapping says (batch size, batching window), invokes the function with an `SQSEvent`
+ * the mapping says (batch size, batching window; on a FIFO queue, as Lambda does, one receive of
+ * at most 10 and no window, so a batch holds each group's records in the queue's order), invokes the function with an `SQSEvent`
  * shaped as Lambda shapes it, at most `maxConcurrency` invocations at a time, deletes what
  * succeeded (partial batch responses included) and journals every record's outcome.
  *
@@ -15,6 +16,8 @@ import {
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import type { SQSEvent, SQSRecord } from "aws-lambda";
+import { FIFO_SUFFIX } from "../../config/names";
+import { FIFO_MAX_BATCH_SIZE } from "../../config/settings";
 import type { Journal } from "./journal";
 import { batchVerdict, messageKeysOf, sqsRecordOf } from "./sqs-event";
 import type {
@@ -72,6 +75,24 @@ function errorOf(error: unknown): Error {
 }
 
 /**
+ * How the poller of `mapping` fills a batch: up to `batchSize` records, receiving again until the
+ * window ends. From a FIFO queue Lambda reads at most 10 records and takes no batching window
+ * (synth refuses both for FIFO units; the runtime holds to it whatever the state says).
+ */
+export function batchingOf(
+  mapping: Pick<DeployedMapping, "queueArn" | "batchSize" | "batchingWindowSeconds">,
+): {
+  readonly batchSize: number;
+  readonly windowMs: number;
+} {
+  const batchSize = Math.max(1, mapping.batchSize);
+  if (mapping.queueArn.endsWith(FIFO_SUFFIX)) {
+    return { batchSize: Math.min(FIFO_MAX_BATCH_SIZE, batchSize), windowMs: 0 };
+  }
+  return { batchSize, windowMs: mapping.batchingWindowSeconds * 1000 };
+}
+
+/**
  * The poller of one mapping. `start()` polls (a disabled mapping does nothing: in
  * active-standby its replica keeps the messages), `stop()` stops receiving, hands what the last
  * receive returned to the function, and waits for the invocations in flight. A failed receive
@@ -89,8 +110,7 @@ export function createPoller(
   const backoff = options.backoff ?? { initialMs: 100, maxMs: 2000 };
   const reportFailures = mapping.functionResponseTypes.includes("ReportBatchItemFailures");
   const maxConcurrency = Math.max(1, mapping.maxConcurrency);
-  const batchSize = Math.max(1, mapping.batchSize);
-  const windowMs = mapping.batchingWindowSeconds * 1000;
+  const { batchSize, windowMs } = batchingOf(mapping);
 
   let running = false;
   let loop: Promise<void> | undefined;

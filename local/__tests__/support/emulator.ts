@@ -73,3 +73,21 @@ export function emulatorClientConfig(info: EmulatorInfo, region = "us-east-1") {
     maxAttempts: 1,
   };
 }
+
+/**
+ * Polls `probe` every 100 ms until it answers something other than `undefined`, and answers
+ * that; throws naming `what` after `ms`.
+ */
+export async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  ms = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

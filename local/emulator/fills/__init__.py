@@ -1,6 +1,6 @@
 """
 Fills for the gaps of moto 5.2.1 that the fan-out's stacks and tooling run into, one module per
-service (``sqs``, ``cloudwatch``, ``sns``, ``awslambda``).
+service (``sqs``, ``sqs_fifo``, ``cloudwatch``, ``sns``, ``awslambda``).
 
 Each fill is one function: its docstring says what moto does wrong and what the fill does, and
 it patches moto's classes in this process only (moto's installed files are never edited). The
@@ -15,6 +15,6 @@ from __future__ import annotations
 from .registry import FILLS, Fill, apply_fills, fill
 
 # Importing a service's module registers its fills: this order is the order of FILLS.
-from . import sqs, cloudwatch, sns, awslambda  # noqa: E402,F401  (isort: skip)
+from . import sqs, sqs_fifo, cloudwatch, sns, awslambda  # noqa: E402,F401  (isort: skip)
 
 __all__ = ["FILLS", "Fill", "apply_fills", "fill"]
