@@ -25,6 +25,7 @@ import { join } from "node:path";
 import { awsAliases } from "../inspect/terraform-json";
 import { MIRROR_ENV, mirrorCliConfig } from "../verify/offline-plan";
 import { localProviderSource } from "../verify/provider-source";
+import { ApplyProgress, plainLine, SPINNER } from "./cdktf-output";
 import { PROJECT_ROOT, type LocalLayout } from "./layout";
 
 /** Name of the override file in each local stack directory. */
@@ -241,72 +242,6 @@ export function deployLog(layout: LocalLayout): string {
   return join(layout.dir, "cdktf.log");
 }
 
-/** Terminal control sequences cdktf writes even into a pipe (its spinner redraws). */
-// eslint-disable-next-line no-control-regex
-const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
-
-/** A frame of cdktf's spinner ("⠋  Synthesizing"). */
-const SPINNER = /^[\u2800-\u28ff]\s/;
-
-/** A line as a person would read it: control sequences gone. */
-export function plainLine(line: string): string {
-  return line.replace(ANSI, "");
-}
-
-/**
- * Progress of a deploy or destroy, read from Terraform's lines as cdktf relays them: cdktf
- * prefixes the first line of each block of a stack's output with the stack name and indents the
- * rest, so an indented line belongs to the stack named last.
- */
-export class ApplyProgress {
-  private readonly planned = new Map<string, number>();
-  private readonly done = new Map<string, number>();
-  private readonly unchanged = new Set<string>();
-  private current?: string;
-
-  constructor(private readonly stacks: readonly string[]) {}
-
-  /** Takes one output line; answers true when it moved the count. */
-  take(raw: string): boolean {
-    const line = plainLine(raw);
-    const named = this.stacks.find((s) => line.startsWith(`${s} `));
-    if (named !== undefined) this.current = named;
-    else if (!/^\s/.test(line)) return false;
-    const stack = this.current;
-    if (stack === undefined) return false;
-    const plan = /Plan: (\d+) to add, (\d+) to change, (\d+) to destroy/.exec(line);
-    if (plan) {
-      this.planned.set(stack, Number(plan[1]) + Number(plan[2]) + Number(plan[3]));
-      return true;
-    }
-    if (/No changes\./.test(line)) {
-      this.unchanged.add(stack);
-      return true;
-    }
-    if (/(Creation|Modifications|Destruction) complete after/.test(line)) {
-      this.done.set(stack, (this.done.get(stack) ?? 0) + 1);
-      return true;
-    }
-    return false;
-  }
-
-  /** Stacks whose plan said "No changes." */
-  noChanges(): string[] {
-    return this.stacks.filter((s) => this.unchanged.has(s));
-  }
-
-  /** `primary 37/80, secondary 40/80`. */
-  summary(): string {
-    return this.stacks
-      .map((s) =>
-        this.unchanged.has(s)
-          ? `${s} no changes`
-          : `${s} ${this.done.get(s) ?? 0}/${this.planned.get(s) ?? "?"}`,
-      )
-      .join(", ");
-  }
-}
-
 /** Options of {@link cdktfApply}. */
 export interface ApplyOptions {
   readonly env: NodeJS.ProcessEnv;
@@ -321,6 +256,19 @@ export interface ApplyResult {
   /** Stacks whose plan had no changes. */
   readonly noChanges: readonly string[];
   readonly elapsedMs: number;
+}
+
+/**
+ * The environment Terraform runs a local deploy or destroy with. A destroy skips Terraform's
+ * refresh (`TF_CLI_ARGS_destroy`, Terraform's own way to add arguments to one command): the
+ * emulator belongs to the deployment and holds what the state says, and reading every resource
+ * back before deleting it cost a third of the destroy's CPU. What is left afterwards is checked
+ * by listing every region, not by the state.
+ */
+export function applyEnv(command: "deploy" | "destroy", env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  if (command === "deploy") return env;
+  const given = env.TF_CLI_ARGS_destroy?.trim();
+  return { ...env, TF_CLI_ARGS_destroy: given ? `${given} -refresh=false` : "-refresh=false" };
 }
 
 /**
@@ -349,7 +297,7 @@ export async function cdktfApply(
   const started = Date.now();
   let last = 0;
   const run = await runCdktf(args, {
-    env: options.env,
+    env: applyEnv(command, options.env),
     logFile: deployLog(layout),
     onLine: (line) => {
       if (!progress.take(line) || options.onProgress === undefined) return;

@@ -3,8 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defaultConfig, synthAll } from "../../__tests__/support/synth";
 import { OutputsFile } from "../../cli/outputs";
+import { ApplyProgress } from "../cdktf-output";
 import {
-  ApplyProgress,
+  applyEnv,
   LOCAL_OVERRIDE_FILE,
   localOverride,
   localToolEnv,
@@ -98,6 +99,20 @@ describe("localToolEnv", () => {
     expect(env.AWS_PROFILE).toBeUndefined();
     expect(env.TF_CLI_CONFIG_FILE).toBe(layout.terraformRc);
     expect(readFileSync(layout.terraformRc, "utf8")).toContain('path    = "/mirror"');
+  });
+});
+
+describe("applyEnv", () => {
+  it("skips the refresh on destroy only, keeping arguments the caller gave", () => {
+    const env = { PATH: "/bin" };
+    expect(applyEnv("deploy", env)).toBe(env);
+    expect(applyEnv("destroy", env)).toEqual({
+      PATH: "/bin",
+      TF_CLI_ARGS_destroy: "-refresh=false",
+    });
+    expect(applyEnv("destroy", { TF_CLI_ARGS_destroy: "-lock=false" }).TF_CLI_ARGS_destroy).toBe(
+      "-lock=false -refresh=false",
+    );
   });
 });
 
