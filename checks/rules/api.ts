@@ -43,7 +43,11 @@ export const UNAUTHENTICATED_ROUTES: readonly string[] = Object.entries(ROUTES)
   .map(([path, r]) => `${r.method} ${path}`);
 
 /** The path of an API Gateway resource (`/health`), walking its parents up to the API's root. */
-function resourcePath(stack: StackIndex, resourceId: unknown, seen = new Set<string>()): string {
+export function resourcePath(
+  stack: StackIndex,
+  resourceId: unknown,
+  seen = new Set<string>(),
+): string {
   const ref = soleReference(resourceId);
   if (ref?.attribute === "root_resource_id") return "/";
   const resource = stack.target(resourceId, ["id"]);
