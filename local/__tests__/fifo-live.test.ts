@@ -14,6 +14,10 @@
  * a3 is published after a2's first failure on purpose: a record held back is received, so its
  * receive count grows with the failing record's, and a3 received with a2 from the start would
  * reach maxReceiveCount with it and follow it to the DLQ (as in AWS; see docs/local.md).
+ *
+ * Then the stack's producer API, served as the local runtime serves it, in front of the same
+ * topic: a signed POST /messages answers its group and sequence number and reaches the queue
+ * with them, one without `message_group_id` is refused, a resend with the same key delivered once.
  */
 import { join } from "node:path";
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
@@ -22,26 +26,32 @@ import {
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SQSClient,
-  type QueueAttributeName,
 } from "@aws-sdk/client-sqs";
 import type { AwsClients } from "../../cli/aws";
-import type { HttpClient } from "../../cli/http";
+import { signApiRequest } from "../../cli/api-post";
+import { nodeHttpClient, type HttpClient, type HttpResponse } from "../../cli/http";
 import { createSender, type Message, type Target } from "../../cli/senders";
 import { defaultConfig, stackJsons, synthOutdir } from "../../__tests__/support/synth";
 import { StackIndex } from "../../inspect/stack-index";
 import type { Block } from "../../inspect/terraform-json";
 import type { EmfBlob } from "../../lambdas/consumer/__tests__/factories";
 import { CONSUMER_ENV } from "../../lambdas/consumer/env";
+import { IDEMPOTENCY_HEADER } from "../../lambdas/producer-api/attributes";
+import { ENV_TOPIC_ARN } from "../../lambdas/producer-api/env";
+import { MESSAGE_GROUP_FIELD } from "../../lambdas/producer-api/fifo";
 import { HELD_BACK_METRIC } from "../../lambdas/shared/metrics";
+import { ApiServer } from "../runtime/api";
 import { createFunctionHost, type FunctionHost } from "../runtime/functions";
 import { openJournal, type Journal } from "../runtime/journal";
 import { createPoller, messageKeysOf, sqsRecordOf } from "../runtime/poller";
 import type { DeliveryRecord, DeployedMapping, QueuePoller } from "../runtime/types";
 import { emulatorClientConfig, emulatorSuite, until, useEmulator } from "./support/emulator";
 import {
+  deployedApiOf,
   deployedFunctionOf,
   deployedMappingOf,
   EMULATOR_ACCOUNT,
+  queueAttributes,
   regionOfBlock,
 } from "./support/synthesized";
 
@@ -55,24 +65,6 @@ const FIFO = {
 const STACK = "primary";
 
 type Body = Record<string, unknown>;
-
-/** CreateQueue attributes of a synthesized `aws_sqs_queue`; `redrivePolicy` with ARNs resolved. */
-function queueAttributes(queue: Body, redrivePolicy?: string): Record<string, string> {
-  const attributes: Partial<Record<QueueAttributeName, unknown>> = {
-    FifoQueue: queue.fifo_queue,
-    ContentBasedDeduplication: queue.content_based_deduplication,
-    DeduplicationScope: queue.deduplication_scope,
-    FifoThroughputLimit: queue.fifo_throughput_limit,
-    VisibilityTimeout: queue.visibility_timeout_seconds,
-    MessageRetentionPeriod: queue.message_retention_seconds,
-    RedrivePolicy: redrivePolicy,
-  };
-  return Object.fromEntries(
-    Object.entries(attributes)
-      .filter(([, value]) => value !== undefined)
-      .map(([name, value]) => [name, String(value)]),
-  );
-}
 
 /** One of the test's messages: its idempotency key is its name (`a1`), its group the letter. */
 function message(name: string, seq: number, recordedAt = Date.now()): Message {
@@ -90,6 +82,9 @@ emulatorSuite("FIFO unit on the emulator")("FIFO unit on the emulator", () => {
   let dlqUrl: string;
   let maxReceiveCount: number;
   let records: DeliveryRecord[];
+  let index: StackIndex;
+  let stackDir: string;
+  let topicArn: string;
   const lines: string[] = [];
   const warnings: string[] = [];
 
@@ -97,8 +92,8 @@ emulatorSuite("FIFO unit on the emulator")("FIFO unit on the emulator", () => {
     const { info, stateDir } = emulator();
     const config = defaultConfig(FIFO);
     const stack = stackJsons(config).find((s) => s.name === STACK)!;
-    const index = new StackIndex(stack);
-    const stackDir = join(synthOutdir(config), "stacks", STACK);
+    index = new StackIndex(stack);
+    stackDir = join(synthOutdir(config), "stacks", STACK);
 
     // The active leg as synthesized: consumer -> mapping -> queue -> DLQ, subscription, topic.
     const fnBlock = index
@@ -151,9 +146,10 @@ emulatorSuite("FIFO unit on the emulator")("FIFO unit on the emulator", () => {
         },
       }),
     );
+    topicArn = topic.TopicArn!;
     await sns.send(
       new SubscribeCommand({
-        TopicArn: topic.TopicArn,
+        TopicArn: topicArn,
         Protocol: String(subscription.body.protocol),
         Endpoint: arnOf(queueName),
         Attributes: { RawMessageDelivery: String(subscription.body.raw_message_delivery) },
@@ -188,7 +184,7 @@ emulatorSuite("FIFO unit on the emulator")("FIFO unit on the emulator", () => {
       {},
       { groupOf: (m) => (m.seq < 100 ? "group-a" : "group-b"), description: "a and b" },
     );
-    const target: Target = { stack: STACK, region, address: topic.TopicArn! };
+    const target: Target = { stack: STACK, region, address: topicArn };
     const a = (n: number, recordedAt?: number) => message(`a${n}`, n, recordedAt);
     const b = (n: number) => message(`b${n}`, 100 + n);
     const publish = async (...messages: Message[]) => {
@@ -298,6 +294,102 @@ emulatorSuite("FIFO unit on the emulator")("FIFO unit on the emulator", () => {
     expect(Attributes).toEqual({
       ApproximateNumberOfMessages: "0",
       ApproximateNumberOfMessagesNotVisible: "0",
+    });
+  });
+
+  describe("the producer API of the same stack", () => {
+    let apiHost: FunctionHost;
+    let server: ApiServer;
+    let accepted: HttpResponse;
+    let resent: HttpResponse;
+    let missing: HttpResponse;
+    const depths: string[] = [];
+
+    const depth = async () => {
+      const { Attributes } = await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: mapping.queueUrl,
+          AttributeNames: ["ApproximateNumberOfMessages"],
+        }),
+      );
+      return Attributes!.ApproximateNumberOfMessages!;
+    };
+
+    beforeAll(async () => {
+      const { info, stateDir } = emulator();
+      const { api, functions } = deployedApiOf(
+        index,
+        index.resources("aws_api_gateway_rest_api")[0],
+      );
+      expect(functions).toHaveLength(1);
+      const fn = deployedFunctionOf(index, stackDir, functions[0]);
+      apiHost = createFunctionHost(
+        { ...fn, environment: { ...fn.environment, [ENV_TOPIC_ARN]: topicArn } },
+        { stateDir, endpointUrl: info.url, maxEnvironments: 1 },
+      );
+      server = new ApiServer({ api, invokerFor: () => apiHost });
+      await server.start();
+      const post = async (body: Body, key: string) => {
+        const url = `${server.url}/messages`;
+        const text = JSON.stringify(body);
+        const headers = await signApiRequest({
+          method: "POST",
+          url,
+          region: api.region,
+          headers: { "content-type": "application/json", [IDEMPOTENCY_HEADER]: key },
+          body: text,
+          credentials: emulatorClientConfig(info).credentials,
+        });
+        return nodeHttpClient({ method: "POST", url, headers, body: text });
+      };
+      const body = (id: string): Body => ({ id, seq: 1, producer: "fifo-live-api" });
+
+      depths.push(await depth());
+      missing = await post(body("api-0"), "api-0");
+      depths.push(await depth());
+      const grouped = { ...body("api-1"), [MESSAGE_GROUP_FIELD]: "group-api" };
+      accepted = await post(grouped, "api-1");
+      resent = await post(grouped, "api-1");
+    }, 30_000);
+
+    afterAll(async () => {
+      await server?.close();
+      await apiHost?.close();
+    }, 30_000);
+
+    it("answers a POST with its message group and a sequence number", () => {
+      expect(accepted.status).toBe(202);
+      expect(JSON.parse(accepted.body)).toMatchObject({
+        messageGroupId: "group-api",
+        sequenceNumber: expect.stringMatching(/^\d+$/),
+      });
+    });
+
+    it(`refuses a POST without "${MESSAGE_GROUP_FIELD}" with a JSON 400 and publishes nothing`, () => {
+      expect(missing.status).toBe(400);
+      expect(JSON.parse(missing.body)).toMatchObject({
+        message: expect.stringMatching(new RegExp(`^"${MESSAGE_GROUP_FIELD}" is required`)),
+      });
+      expect(depths).toEqual(["0", "0"]);
+    });
+
+    it("delivers the message once, resent with the same key, with its group and key", async () => {
+      expect(resent.status).toBe(202);
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: mapping.queueUrl,
+          MaxNumberOfMessages: 10,
+          MessageSystemAttributeNames: ["MessageGroupId", "MessageDeduplicationId"],
+          MessageAttributeNames: ["All"],
+        }),
+      );
+      expect(Messages).toHaveLength(1);
+      expect(Messages[0].Attributes).toEqual({
+        MessageGroupId: "group-api",
+        MessageDeduplicationId: "api-1",
+      });
+      const record = sqsRecordOf(Messages[0], mapping);
+      expect(messageKeysOf(record).idempotencyKey).toBe("api-1");
     });
   });
 });
