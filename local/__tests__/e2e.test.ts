@@ -276,38 +276,45 @@ describeLocal("local deployment of both stacks", () => {
     expect(records).toBeGreaterThanOrEqual(4 * 5);
 
     // What the consumers printed reached CloudWatch, in the queue's region, per stack and role.
+    // The API's messages were only acknowledged above, and metrics are forwarded as the
+    // consumers print them, so the counts are read until they arrive.
     const cloudWatch = new CloudWatchClient(clientConfig("us-west-2"));
     try {
-      const end = new Date(Math.ceil(Date.now() / 60_000) * 60_000 + 60_000);
-      const { MetricDataResults } = await cloudWatch.send(
-        new GetMetricDataCommand({
-          StartTime: new Date(end.getTime() - 15 * 60_000),
-          EndTime: end,
-          MetricDataQueries: (["active", "replica"] as const).map((role, i) => ({
-            Id: `q${i}`,
-            MetricStat: {
-              Metric: {
-                Namespace: METRIC_NAMESPACE,
-                MetricName: "EndToEndLatency",
-                Dimensions: [
-                  {
-                    Name: SERVICE_DIMENSION,
-                    Value: role === "active" ? "fanout-secondary" : "fanout-primary",
-                  },
-                  { Name: ROLE_DIMENSION, Value: role },
-                ],
+      const sampleCounts = async (): Promise<number[]> => {
+        const end = new Date(Math.ceil(Date.now() / 60_000) * 60_000 + 60_000);
+        const { MetricDataResults } = await cloudWatch.send(
+          new GetMetricDataCommand({
+            StartTime: new Date(end.getTime() - 15 * 60_000),
+            EndTime: end,
+            MetricDataQueries: (["active", "replica"] as const).map((role, i) => ({
+              Id: `q${i}`,
+              MetricStat: {
+                Metric: {
+                  Namespace: METRIC_NAMESPACE,
+                  MetricName: "EndToEndLatency",
+                  Dimensions: [
+                    {
+                      Name: SERVICE_DIMENSION,
+                      Value: role === "active" ? "fanout-secondary" : "fanout-primary",
+                    },
+                    { Name: ROLE_DIMENSION, Value: role },
+                  ],
+                },
+                Period: 900,
+                Stat: "SampleCount",
               },
-              Period: 900,
-              Stat: "SampleCount",
-            },
-          })),
-        }),
+            })),
+          }),
+        );
+        return (MetricDataResults ?? []).map((r) => (r.Values ?? []).reduce((a, b) => a + b, 0));
+      };
+      // Secondary's active queue: 5 via SNS and 5 via the API; primary's replica in us-west-2: 5.
+      const counts = await eventually(
+        sampleCounts,
+        ([active, replica]) => active >= 10 && replica >= 5,
       );
-      const counts = (MetricDataResults ?? []).map((r) =>
-        (r.Values ?? []).reduce((a, b) => a + b, 0),
-      );
-      expect(counts[0]).toBeGreaterThanOrEqual(10); // secondary's active queue: 5 via SNS, 5 via the API
-      expect(counts[1]).toBeGreaterThanOrEqual(5); // primary's replica in us-west-2
+      expect(counts[0]).toBeGreaterThanOrEqual(10);
+      expect(counts[1]).toBeGreaterThanOrEqual(5);
     } finally {
       cloudWatch.destroy();
     }
